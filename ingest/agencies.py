@@ -1,0 +1,219 @@
+"""News agency tagging: which agencies supplied a story or are cited in it, and in which role.
+
+The role comes from where a name occurs (DESIGN §4): the dateline, the trailing credit line, next to a
+citation cue ("according to", "told"), in a photo credit, or anywhere else ("mention"). Short forms
+that often mean something else (AP, AFP, PA, TT) count only in a dateline, a credit or beside a cue,
+and never in a document that defines the acronym as something else. Roles are never added up: "told
+Reuters" is a quote's source, not the story's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ingest.datafiles import read_tsv, shipped_path
+from ingest.errors import RegistryError
+from ingest.records import AgencyRole, AgencyTag
+
+UNNAMED_AGENCIES = "AGENCIES"
+_CONTEXT = 60  # characters of text kept on each side of a match in matched_text
+_CUE_WINDOW = 120  # characters on each side of a match searched for a cue
+_CODE = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_AGENCIES_WORD = re.compile(r"\bagencies\b", re.IGNORECASE)
+# A long form that starts with a generic word is part of another name when a capitalised word precedes
+# it: "Hollywood Foreign Press Association" is not the Press Association.
+_GENERIC_FIRST_WORDS = frozenset({"press", "news", "central", "national", "united", "associated", "islamic", "middle"})
+_CAPITALISED_BEFORE = re.compile(r"([A-Z][\w'-]*) $")
+_DEFINITION_AFTER = re.compile(r" \(([A-Z][a-z][^()]{2,60})\)")  # "AFP (Australian Federal Police)"
+_DEFINITION_BEFORE = re.compile(r"((?:[A-Z][\w'-]*|of|for|and|the) ){1,8}\($")  # "Australian Federal Police ("
+
+
+@dataclass(frozen=True)
+class Agency:
+    code: str
+    name: str
+    long_forms: tuple[str, ...]
+    short_forms: tuple[str, ...]
+    ambiguous: bool
+
+
+@dataclass(frozen=True)
+class _Match:
+    code: str
+    text: str
+    start: int
+    end: int
+    short: bool  # matched a case-sensitive short form
+
+
+@dataclass(frozen=True)
+class _Registry:
+    agencies: dict[str, Agency]
+    long_pattern: re.Pattern[str]
+    short_pattern: re.Pattern[str]
+    code_of_long: dict[str, str]  # lower-cased long form -> code
+    code_of_short: dict[str, str]
+
+
+def tag_agencies(
+    paragraphs: Sequence[str], /, *, title: str = "", dateline: str | None = None, credit: str | None = None
+) -> tuple[AgencyTag, ...]:
+    """Tag every agency in an article once per role, keeping the first evidence for each."""
+    registry = load_registry()
+    tags: list[AgencyTag] = []
+    if dateline:
+        tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline)]
+    if credit:
+        tags += [AgencyTag(m.code, "credit", credit) for m in _matches(registry, credit)]
+        if _AGENCIES_WORD.search(credit):
+            tags.append(AgencyTag(UNNAMED_AGENCIES, "credit", credit))
+    full_text = "\n".join([title, *paragraphs])
+    redefined = _redefined_short_forms(registry, full_text)
+    for text in (title, *paragraphs):
+        tags += _running_text_tags(registry, text, redefined)
+    return _first_per_role(tags)
+
+
+def agencies() -> dict[str, Agency]:
+    """The registry by code."""
+    return load_registry().agencies
+
+
+def _running_text_tags(registry: _Registry, text: str, redefined: set[str]) -> Iterator[AgencyTag]:
+    for match in _matches(registry, text):
+        agency = registry.agencies[match.code]
+        if match.short and match.text in redefined:
+            continue
+        role = _role_in_running_text(text, match)
+        if role == "mention" and match.short and agency.ambiguous:
+            continue
+        if role == "mention" and not match.short and _inside_other_name(text, match):
+            continue
+        yield AgencyTag(match.code, role, _context(text, match))
+
+
+def _role_in_running_text(text: str, match: _Match) -> AgencyRole:
+    before, after = text[max(0, match.start - _CUE_WINDOW) : match.start], text[match.end : match.end + _CUE_WINDOW]
+    image_before, image_after, cue_before, cue_after = _cue_patterns()
+    if any(p.search(before) for p in image_before) or any(p.match(after) for p in image_after):
+        return "image_credit"
+    if any(p.search(before) for p in cue_before) or any(p.match(after) for p in cue_after):
+        return "cited"
+    return "mention"
+
+
+def _inside_other_name(text: str, match: _Match) -> bool:
+    if match.text.split()[0].lower() not in _GENERIC_FIRST_WORDS:
+        return False
+    found = _CAPITALISED_BEFORE.search(text[: match.start])
+    return bool(found) and not _starts_sentence(text, found.start()) and found.group(1).lower() != "the"
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \"“‘'(")
+    return not before or before[-1] in ".!?:;\n"
+
+
+def _redefined_short_forms(registry: _Registry, text: str) -> set[str]:
+    """Ambiguous short forms that this document spells out as something other than the agency."""
+    redefined = set()
+    for match in registry.short_pattern.finditer(text):
+        short = match.group(0)
+        agency = registry.agencies[registry.code_of_short[short]]
+        if not agency.ambiguous:
+            continue
+        spelled = _spelled_out(text, match.start(), match.end())
+        if spelled and not any(form.lower() in spelled.lower() for form in agency.long_forms):
+            redefined.add(short)
+    return redefined
+
+
+def _spelled_out(text: str, start: int, end: int) -> str | None:
+    """The words a parenthesised acronym stands for: "X Y Z (AFP)" or "AFP (X Y Z)"."""
+    if text[start - 1 : start] == "(" and text[end : end + 1] == ")":
+        found = _DEFINITION_BEFORE.search(text[: start - 1].rstrip() + " (")
+        return found.group(0) if found else None
+    found = _DEFINITION_AFTER.match(text, end)
+    return found.group(1) if found else None
+
+
+def _matches(registry: _Registry, text: str) -> Iterator[_Match]:
+    taken: list[tuple[int, int]] = []
+    for pattern, short in ((registry.long_pattern, False), (registry.short_pattern, True)):
+        for found in pattern.finditer(text):
+            start, end = found.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            code = registry.code_of_short[found.group(0)] if short else registry.code_of_long[found.group(0).lower()]
+            yield _Match(code, found.group(0), start, end, short)
+
+
+def _context(text: str, match: _Match) -> str:
+    start, end = max(0, match.start - _CONTEXT), min(len(text), match.end + _CONTEXT)
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+def _first_per_role(tags: Iterable[AgencyTag]) -> tuple[AgencyTag, ...]:
+    first: dict[tuple[str, str], AgencyTag] = {}
+    for tag in tags:
+        first.setdefault((tag.agency, tag.role), tag)
+    return tuple(first.values())
+
+
+@lru_cache(maxsize=1)
+def load_registry() -> _Registry:
+    """Read and validate `ingest/data/agencies.tsv` once per process."""
+    path = shipped_path("agencies.tsv")
+    agencies: dict[str, Agency] = {}
+    code_of_long: dict[str, str] = {}
+    code_of_short: dict[str, str] = {}
+    for line, (code, name, longs, shorts, ambiguous, _) in read_tsv(path, columns=6):
+        if not _CODE.match(code) or code in agencies:
+            raise RegistryError(str(path), line, f"agency code {code!r} is not upper-case ASCII or is repeated")
+        if ambiguous not in ("true", "false"):
+            raise RegistryError(str(path), line, f"ambiguous must be true or false, not {ambiguous!r}")
+        agency = Agency(code, name, _split(longs), _split(shorts), ambiguous == "true")
+        agencies[code] = agency
+        code_of_long.update((form.lower(), code) for form in agency.long_forms)
+        code_of_short.update((form, code) for form in agency.short_forms)
+    return _Registry(
+        agencies=agencies,
+        long_pattern=_alternation(code_of_long, re.IGNORECASE),
+        short_pattern=_alternation(code_of_short, 0),
+        code_of_long=code_of_long,
+        code_of_short=code_of_short,
+    )
+
+
+def _split(forms: str) -> tuple[str, ...]:
+    return tuple(form.strip() for form in forms.split("|") if form.strip())
+
+
+def _alternation(forms: Iterable[str], flags: int) -> re.Pattern[str]:
+    ordered = sorted(forms, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(form) for form in ordered) + r")(?![\w-])", flags)
+
+
+@lru_cache(maxsize=1)
+def _cue_patterns() -> tuple[tuple[re.Pattern[str], ...], ...]:
+    image = _where_patterns("image_credits.tsv")
+    cues = _where_patterns("agency_cues.tsv")
+    return image["before"], image["after"], cues["before"], cues["after"]
+
+
+def _where_patterns(name: str) -> dict[str, tuple[re.Pattern[str], ...]]:
+    path = shipped_path(name)
+    patterns: dict[str, list[re.Pattern[str]]] = {"before": [], "after": []}
+    for line, (where, pattern, _) in read_tsv(path, columns=3):
+        if where not in patterns:
+            raise RegistryError(str(path), line, f"where must be 'before' or 'after', not {where!r}")
+        try:
+            anchored = f"(?:{pattern})$" if where == "before" else pattern
+            patterns[where].append(re.compile(anchored, re.IGNORECASE))
+        except re.error as exc:
+            raise RegistryError(str(path), line, f"bad regular expression: {exc}") from exc
+    return {where: tuple(found) for where, found in patterns.items()}

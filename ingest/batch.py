@@ -1,0 +1,76 @@
+"""One batch of raw items through every pure step: parse, names, agencies, fingerprint.
+
+This is the unit a Prefect task runs. A failure of one item becomes a Rejection for that item; the
+rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ingest.agencies import tag_agencies
+from ingest.errors import NewsflowError
+from ingest.fingerprint import article_key
+from ingest.names import apply_name_repairs, find_name_variants
+from ingest.parse import ParsedItem, parse_item, reject
+from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
+
+
+def prepare_batch(items: Iterable[RawItem | Rejection], /) -> Batch:
+    """Turn raw items into documents and rejections, never raising for one bad item."""
+    documents: list[Document] = []
+    rejections: list[Rejection] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            rejections.append(item)
+            continue
+        for parsed in _parse_safely(item):
+            if isinstance(parsed, Rejection):
+                rejections.append(parsed)
+            else:
+                documents.append(_document(item, parsed))
+    return Batch(tuple(documents), tuple(rejections))
+
+
+def _parse_safely(item: RawItem) -> list[ParsedItem | Rejection]:
+    """A bug in a parser must cost one item, not the batch: it is quarantined as `parser_error`."""
+    try:
+        return list(parse_item(item))
+    except (NewsflowError, ValueError, LookupError, RecursionError) as exc:
+        detail = f"the parser failed on this item ({type(exc).__name__}: {exc}); please report it with the sample"
+        return [reject(item, "parser_error", detail)]
+
+
+def _document(raw: RawItem, parsed: ParsedItem) -> Document:
+    return Document(
+        source_kind=raw.source_kind,
+        source_uri=raw.source_uri,
+        item_key=parsed.item_key,
+        raw_sha256=parsed.raw_sha256,
+        raw_text=parsed.raw_text,
+        encoding=parsed.encoding,
+        article=build_article(parsed.article),
+    )
+
+
+def build_article(parsed: ParsedArticle, /) -> Article:
+    """Repair names, tag agencies and fingerprint one parsed article."""
+    variants = find_name_variants((parsed.title, *parsed.paragraphs))
+    title = apply_name_repairs(parsed.title, variants)
+    paragraphs = tuple(apply_name_repairs(p, variants) for p in parsed.paragraphs)
+    tags = tag_agencies(paragraphs, title=title, dateline=parsed.dateline, credit=parsed.credit)
+    return Article(
+        title=title,
+        lede=paragraphs[0],
+        body="\n\n".join(paragraphs),
+        dateline=parsed.dateline,
+        credit=parsed.credit,
+        url=parsed.url,
+        published_at=parsed.published_at,
+        language=parsed.language,
+        source_name=parsed.source_name,
+        word_count=sum(len(p.split()) for p in paragraphs),
+        body_key=article_key(paragraphs),
+        name_variants=variants,
+        agency_tags=tags,
+    )

@@ -1,0 +1,116 @@
+"""Typed records that cross layer boundaries.
+
+Every record is frozen: the ingest steps return new records instead of mutating old ones, so a batch
+can be handed to storage (or to another process) without surprises. Nothing here knows about DuckDB or
+Prefect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SourceKind = Literal["file", "feed"]
+AgencyRole = Literal["dateline", "credit", "cited", "image_credit", "mention"]
+NameEvidence = Literal["same_first_name", "alias", "truncation", "similar_spelling"]
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """Bytes as received, before any decoding."""
+
+    source_kind: SourceKind  # where the bytes came from: a local file or a feed
+    source_uri: str  # absolute file path, or the feed URL
+    item_key: str  # identity inside the source: the path, a GUID or a link
+    data: bytes  # the bytes exactly as read
+    media_hint: str  # what the source says the bytes are: a file suffix such as ".txt" or ".html"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input that could not become a document; stored in `quarantine`."""
+
+    source_kind: SourceKind
+    source_uri: str
+    item_key: str
+    reason: str  # short machine-readable code, e.g. "empty_file", "binary_file"
+    detail: str  # one sentence a person can act on
+    sample: bytes  # the first bytes of the input, capped, for diagnosis
+    size_bytes: int  # full size of the rejected input
+
+
+@dataclass(frozen=True)
+class ParsedArticle:
+    """The structure of one article, normalised, before names and agencies are looked at."""
+
+    title: str  # the headline, exactly one line
+    paragraphs: tuple[str, ...]  # body paragraphs; the first is the lede; dateline prefix removed
+    dateline: str | None  # "KYIV, March 3 (Reuters) -" when the body opened with one
+    credit: str | None  # trailing credit line such as "Source: with agencies", kept as evidence
+    captions: tuple[str, ...] = ()  # photo captions/credits found beside the article (HTML)
+    url: str | None = None  # canonical link when the input names one
+    published_at: datetime | None = None  # UTC; None rather than a guess
+    source_name: str | None = None  # outlet named by the input (JSON "source")
+    language: str | None = None  # ISO 639-1 code when the input declares one
+
+
+@dataclass(frozen=True)
+class NameVariant:
+    """A spelling variant of a name found in one article: a repair or a proposal."""
+
+    variant: str  # the form found in the text, e.g. "Antony Blinke"
+    canonical: str  # the form it was (or would be) replaced by, e.g. "Antony Blinken"
+    evidence: NameEvidence  # why the two are thought to be one name (DESIGN §3)
+    applied: bool  # True when the stored text was rewritten
+    occurrences: int  # how many times the variant occurred in the article
+    detail: str  # the reasoning in words, including any guard that stopped a rewrite
+
+
+@dataclass(frozen=True)
+class AgencyTag:
+    """One news agency linked to an article in one role."""
+
+    agency: str  # registry code, e.g. "AFP"; "AGENCIES" for an unnamed "with agencies"
+    role: AgencyRole
+    matched_text: str  # the text that produced the tag, with a little context
+
+
+@dataclass(frozen=True)
+class Article:
+    """A parsed article after name repair and agency tagging, ready to store."""
+
+    title: str
+    lede: str
+    body: str  # paragraphs joined by a blank line; lede included
+    dateline: str | None
+    credit: str | None
+    url: str | None
+    published_at: datetime | None
+    language: str | None
+    source_name: str | None
+    word_count: int
+    body_key: str  # hex fingerprint of the normalised body: equal keys mean the same article
+    name_variants: tuple[NameVariant, ...] = ()
+    agency_tags: tuple[AgencyTag, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """One received item that became an article."""
+
+    source_kind: SourceKind
+    source_uri: str
+    item_key: str
+    raw_sha256: str  # hex SHA-256 of the raw bytes of this item
+    raw_text: str  # decoded text before any repair
+    encoding: str  # the codec that decoded the bytes
+    article: Article
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one batch of raw items became: documents to store and rejections to quarantine."""
+
+    documents: tuple[Document, ...] = field(default_factory=tuple)
+    rejections: tuple[Rejection, ...] = field(default_factory=tuple)

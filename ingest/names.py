@@ -19,14 +19,17 @@ from pathlib import Path
 
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from ingest.datafiles import read_tsv, shipped_path
+from ingest.datafiles import read_lines, read_tsv, shipped_path
 from ingest.records import NameEvidence, NameVariant
 
 ALIASES_ENV = "NEWSFLOW_NAME_ALIASES"
 MIN_SIMILARITY = 0.9  # Jaro-Winkler floor for a candidate pair
 MIN_FORM_LENGTH = 4  # shorter capitalised words are initials, titles or acronyms
 LONG_FORM_LENGTH = 8  # from this length two edits are allowed instead of one
-COMMON_WORD_ZIPF = 2.5  # "bidet" is 2.58, "blinke" 0: a variant this common is a word, not a typo
+# Without a shared first name, a pair is proposed only when the variant is this rare in English:
+# typos are ("blinke" 0, "rodick" 0), while real words and real surnames are not ("bidet" 2.58,
+# "horan" 2.79, "browne" 3.42).
+RARE_ZIPF = 1.5
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
 
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
@@ -57,7 +60,7 @@ def find_name_variants(texts: Sequence[str], /) -> tuple[NameVariant, ...]:
     names = {occ.form for occ in occurrences if occ.given or not occ.sentence_start}
     variants = [
         variant
-        for a, b in _candidate_pairs(names, givens, aliases)
+        for a, b in _candidate_pairs(names, aliases)
         if (variant := _judge(a, b, counts, givens, aliases)) is not None
     ]
     return tuple(sorted(variants, key=lambda v: (v.variant, v.canonical)))
@@ -82,7 +85,8 @@ def _occurrences(text: str) -> list[_Occurrence]:
         if is_name:
             form = _POSSESSIVE.sub("", word)
             adjacent = previous_form is not None and text[previous_end : match.start()] == " "
-            found.append(_Occurrence(form, previous_form if adjacent else None, _starts_sentence(text, match.start())))
+            given = previous_form if adjacent and previous_form not in _honorifics() else None
+            found.append(_Occurrence(form, given, _starts_sentence(text, match.start())))
             previous_form = None if form != word else form
         else:
             previous_form = None
@@ -95,16 +99,12 @@ def _starts_sentence(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:;\n"
 
 
-def _candidate_pairs(
-    names: set[str], givens: dict[str, Counter[str]], aliases: _Aliases
-) -> Iterable[tuple[str, str]]:
+def _candidate_pairs(names: set[str], aliases: _Aliases) -> Iterable[tuple[str, str]]:
     """Pairs of name-like forms (seen mid-sentence or after a first name) that may be one name."""
     forms = sorted(form for form in names if len(form) >= MIN_FORM_LENGTH)
     for i, a in enumerate(forms):
         for b in forms[i + 1 :]:
-            if _alias_pair(a, b, aliases) or (
-                (givens.get(a) or givens.get(b)) and _similar(a, b)
-            ):
+            if _alias_pair(a, b, aliases) or _similar(a, b):
                 yield a, b
 
 
@@ -118,7 +118,7 @@ def _similar(a: str, b: str) -> bool:
 def _judge(
     a: str, b: str, counts: Counter[str], givens: dict[str, Counter[str]], aliases: _Aliases
 ) -> NameVariant | None:
-    """Grade one candidate pair: a repair, a proposal, or None when a guard says they differ."""
+    """Grade one candidate pair: a repair, a proposal, or None when the pair is not one name."""
     alias_canonical = _alias_pair(a, b, aliases)
     if alias_canonical is None and _guard(a, b, givens) is not None:
         return None
@@ -133,30 +133,30 @@ def _judge(
     else:
         evidence = "similar_spelling"
     canonical, variant, majority = _choose_canonical(a, b, counts, alias_canonical)
+    if evidence in ("truncation", "similar_spelling") and _word_frequency(variant) >= RARE_ZIPF:
+        return None  # both forms are real words or real names (Horan/Horgan, Brown/Browne): not a typo
     blockers = []
     if evidence != "same_first_name":
-        blockers.append(f"evidence is {evidence.replace('_', ' ')}, not the same first name on both forms")
+        blockers.append(f"evidence is {evidence.replace('_', ' ')}, not one first name with both forms")
     if not majority:
         blockers.append(f"{variant} occurs {counts[variant]}× and {canonical} {counts[canonical]}×: no clear majority")
-    if _is_common_word(variant):
-        blockers.append(f"{variant.lower()!r} is a common word")
-    if evidence == "similar_spelling" and (_is_common_word(canonical) or min(counts[a], counts[b]) > 1):
-        return None  # weak evidence on forms that both stand on their own: too noisy to propose
     return NameVariant(
         variant=variant,
         canonical=canonical,
         evidence=evidence,
         applied=not blockers,
         occurrences=counts[variant],
-        detail=_describe(variant, canonical, counts, givens, shared, blockers),
+        detail=_describe(variant, canonical, counts, shared, blockers),
     )
 
 
 def _guard(a: str, b: str, givens: dict[str, Counter[str]]) -> str | None:
-    """Why two similar forms are known to be different names, or None."""
+    """Why two similar forms are known to be different names or words, or None."""
     short, long = sorted((a, b), key=len)
-    if long in (short + "s", short + "es") or short.endswith("s") and long == short + "'":
-        return "plural"
+    if a.lower() == b.lower():
+        return "same word in another case (house style, not a typo)"
+    if long.startswith(short) and long[len(short) :] in _derived_endings():
+        return "derived word or plural"
     for masculine, feminine in _gendered_endings():
         for m, f in ((a, b), (b, a)):
             if m.endswith(masculine) and f.endswith(feminine) and m[: len(m) - len(masculine)] == f[: len(f) - len(feminine)]:
@@ -174,22 +174,23 @@ def _guard(a: str, b: str, givens: dict[str, Counter[str]]) -> str | None:
 
 
 def _choose_canonical(a: str, b: str, counts: Counter[str], alias_canonical: str | None) -> tuple[str, str, bool]:
-    """Return (canonical, variant, clear_majority); the alias table settles ties."""
+    """Return (canonical, variant, clear_majority).
+
+    The alias table decides when it knows the pair. Otherwise the more frequent form is canonical; on a
+    tie the form that is rarer in the language is taken as the variant (typos are rare words), and
+    the missing majority keeps the pair a proposal.
+    """
     if alias_canonical:
         other = b if alias_canonical == a else a
         return alias_canonical, other, True
-    canonical, variant = (a, b) if counts[a] >= counts[b] else (b, a)
+    if counts[a] == counts[b]:
+        canonical, variant = sorted((a, b), key=_word_frequency, reverse=True)
+    else:
+        canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
     return canonical, variant, counts[canonical] >= MAJORITY * counts[variant]
 
 
-def _describe(
-    variant: str,
-    canonical: str,
-    counts: Counter[str],
-    givens: dict[str, Counter[str]],
-    shared: set[str],
-    blockers: list[str],
-) -> str:
+def _describe(variant: str, canonical: str, counts: Counter[str], shared: set[str], blockers: list[str]) -> str:
     if shared:
         given = sorted(shared)[0]
         found = f"{given} {variant!s} and {given} {canonical} both appear"
@@ -207,10 +208,22 @@ def _alias_pair(a: str, b: str, aliases: _Aliases) -> str | None:
     return None
 
 
-def _is_common_word(form: str) -> bool:
+@lru_cache(maxsize=65536)
+def _word_frequency(form: str) -> float:
+    """Zipf frequency of the form in English (0 = never seen; "bidet" 2.58; "life" 5.89)."""
     from wordfreq import zipf_frequency  # imported here: its tables load in ~0.15 s
 
-    return zipf_frequency(form.lower(), "en") >= COMMON_WORD_ZIPF
+    return float(zipf_frequency(form.lower(), "en"))
+
+
+@lru_cache(maxsize=1)
+def _derived_endings() -> frozenset[str]:
+    return frozenset(text.strip() for _, text in read_lines(shipped_path("derived_word_endings.txt")))
+
+
+@lru_cache(maxsize=1)
+def _honorifics() -> frozenset[str]:
+    return frozenset(text.strip() for _, text in read_lines(shipped_path("honorifics.txt")))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,243 @@
+"""Bulk load of one prepared batch, in one transaction.
+
+Records become Arrow tables, registered with DuckDB, and every insert is one `INSERT ... SELECT` over
+them: no row-by-row inserts. Within the transaction: new articles (and their one-article stories),
+documents for every item, agency tags and name variants for the articles, quarantine rows, and the
+run's counters. A crash leaves all of it or none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from ingest.fingerprint import FINGERPRINT_VERSION
+from ingest.records import Batch
+
+ARTICLE_ID_HEX = 16  # article_id is this many leading hex digits of the body fingerprint
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """What one batch added."""
+
+    seen: int  # items received: documents plus quarantined items
+    new: int  # articles created
+    duplicate: int  # documents whose article already existed (in the database or earlier in the batch)
+    quarantined: int
+
+
+def article_id_from_key(body_key: str, /) -> str:
+    return body_key[:ARTICLE_ID_HEX]
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, /, *, run_id: str, now: datetime) -> BatchCounts:
+    """Insert a batch in one transaction and return what it added."""
+    tables = _arrow_tables(batch)
+    for name, table in tables.items():
+        con.register(name, table)
+    con.begin()
+    try:
+        new = _insert_articles(con, run_id=run_id, now=now)
+        _insert_documents(con, run_id=run_id, now=now)
+        _insert_evidence(con)
+        _touch_stories(con, now=now)
+        _insert_quarantine(con, run_id=run_id, now=now)
+        counts = BatchCounts(
+            seen=len(batch.documents) + len(batch.rejections),
+            new=new,
+            duplicate=len(batch.documents) - new,
+            quarantined=len(batch.rejections),
+        )
+        _count_run(con, run_id, counts)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        for name in tables:
+            con.unregister(name)
+    return counts
+
+
+def _arrow_tables(batch: Batch) -> dict[str, pa.Table]:
+    docs = batch.documents
+    articles = [d.article for d in docs]
+    return {
+        "batch_documents": pa.table(
+            {
+                "ord": pa.array(range(len(docs)), pa.int64()),
+                "article_id": [article_id_from_key(a.body_key) for a in articles],
+                "source_kind": [d.source_kind for d in docs],
+                "source_uri": [d.source_uri for d in docs],
+                "item_key": [d.item_key for d in docs],
+                "raw_sha256": [d.raw_sha256 for d in docs],
+                "raw_encoding": [d.encoding for d in docs],
+                "raw_text": pa.array([d.raw_text for d in docs], pa.large_string()),
+                "title": [a.title for a in articles],
+                "lede": [a.lede for a in articles],
+                "body": pa.array([a.body for a in articles], pa.large_string()),
+                "dateline": pa.array([a.dateline for a in articles], pa.string()),
+                "credit": pa.array([a.credit for a in articles], pa.string()),
+                "published_at": pa.array([a.published_at for a in articles], pa.timestamp("us", tz="UTC")),
+                "url": pa.array([a.url for a in articles], pa.string()),
+                "language": pa.array([a.language for a in articles], pa.string()),
+                "source_name": pa.array([a.source_name for a in articles], pa.string()),
+                "word_count": pa.array([a.word_count for a in articles], pa.int32()),
+            }
+        ),
+        "batch_tags": pa.table(
+            {
+                "ord": pa.array([i for i, a in enumerate(articles) for _ in a.agency_tags], pa.int64()),
+                "agency": pa.array([t.agency for a in articles for t in a.agency_tags], pa.string()),
+                "role": pa.array([t.role for a in articles for t in a.agency_tags], pa.string()),
+                "matched_text": pa.array([t.matched_text for a in articles for t in a.agency_tags], pa.string()),
+            }
+        ),
+        "batch_variants": pa.table(
+            {
+                "ord": pa.array([i for i, a in enumerate(articles) for _ in a.name_variants], pa.int64()),
+                "variant": pa.array([v.variant for a in articles for v in a.name_variants], pa.string()),
+                "canonical": pa.array([v.canonical for a in articles for v in a.name_variants], pa.string()),
+                "evidence": pa.array([v.evidence for a in articles for v in a.name_variants], pa.string()),
+                "applied": pa.array([v.applied for a in articles for v in a.name_variants], pa.bool_()),
+                "occurrences": pa.array([v.occurrences for a in articles for v in a.name_variants], pa.int32()),
+                "detail": pa.array([v.detail for a in articles for v in a.name_variants], pa.string()),
+            }
+        ),
+        "batch_rejections": pa.table(
+            {
+                "ord": pa.array(range(len(batch.rejections)), pa.int64()),
+                "source_kind": pa.array([r.source_kind for r in batch.rejections], pa.string()),
+                "source_uri": pa.array([r.source_uri for r in batch.rejections], pa.string()),
+                "item_key": pa.array([r.item_key for r in batch.rejections], pa.string()),
+                "reason": pa.array([r.reason for r in batch.rejections], pa.string()),
+                "detail": pa.array([r.detail for r in batch.rejections], pa.string()),
+                "sample": pa.array([r.sample for r in batch.rejections], pa.binary()),
+                "size_bytes": pa.array([r.size_bytes for r in batch.rejections], pa.int64()),
+            }
+        ),
+    }
+
+
+def _insert_articles(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime) -> int:
+    """Create the batch's new articles, each with its own one-article story; return how many."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE batch_new_articles AS
+        SELECT * FROM batch_documents b
+        WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.article_id = b.article_id)
+        QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY ord) = 1
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO articles BY NAME
+        SELECT article_id, article_id AS story_id, title, lede, body, dateline, credit, published_at, url,
+               language, source_name, word_count, $now AS first_seen_at, $run_id AS first_run_id,
+               $version AS fingerprint_version
+        FROM batch_new_articles
+        """,
+        {"now": now, "run_id": run_id, "version": FINGERPRINT_VERSION},
+    )
+    con.execute(
+        """
+        INSERT INTO stories BY NAME
+        SELECT article_id AS story_id, article_id AS representative_article_id, 1 AS article_count,
+               $now AS first_seen_at, $now AS last_seen_at
+        FROM batch_new_articles
+        """,
+        {"now": now},
+    )
+    row = con.execute("SELECT count(*) FROM batch_new_articles").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _insert_documents(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime) -> None:
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE batch_document_ids AS
+        SELECT ord, nextval('document_id_seq') AS document_id, article_id FROM batch_documents ORDER BY ord
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO documents BY NAME
+        SELECT i.document_id, b.article_id, $run_id AS run_id, b.source_kind, b.source_uri, b.item_key,
+               b.title, b.credit, $now AS ingested_at, b.raw_sha256, b.raw_encoding, b.raw_text
+        FROM batch_documents b JOIN batch_document_ids i USING (ord)
+        """,
+        {"run_id": run_id, "now": now},
+    )
+
+
+def _insert_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    """Tags and variants keyed by article: a duplicate copy adds only what the article lacked."""
+    con.execute(
+        """
+        INSERT INTO agency_tags BY NAME
+        SELECT i.article_id, t.agency, t.role, t.matched_text, i.document_id
+        FROM batch_tags t JOIN batch_document_ids i USING (ord)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM agency_tags a
+            WHERE a.article_id = i.article_id AND a.agency = t.agency AND a.role = t.role
+        )
+        QUALIFY row_number() OVER (PARTITION BY i.article_id, t.agency, t.role ORDER BY t.ord) = 1
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO name_variants BY NAME
+        SELECT i.article_id, v.variant, v.canonical, v.evidence, v.applied, v.occurrences, v.detail, i.document_id
+        FROM batch_variants v JOIN batch_document_ids i USING (ord)
+        WHERE NOT EXISTS (
+            SELECT 1 FROM name_variants n
+            WHERE n.article_id = i.article_id AND n.variant = v.variant AND n.canonical = v.canonical
+        )
+        QUALIFY row_number() OVER (PARTITION BY i.article_id, v.variant, v.canonical ORDER BY v.ord) = 1
+        """
+    )
+
+
+def _touch_stories(con: duckdb.DuckDBPyConnection, *, now: datetime) -> None:
+    con.execute(
+        """
+        UPDATE stories SET last_seen_at = $now
+        WHERE story_id IN (
+            SELECT a.story_id FROM articles a JOIN batch_documents b USING (article_id)
+        )
+        """,
+        {"now": now},
+    )
+
+
+def _insert_quarantine(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime) -> None:
+    con.execute(
+        """
+        INSERT INTO quarantine BY NAME
+        SELECT nextval('quarantine_id_seq') AS quarantine_id, $run_id AS run_id, source_kind, source_uri,
+               item_key, reason, detail, sample, size_bytes, $now AS quarantined_at
+        FROM batch_rejections ORDER BY ord
+        """,
+        {"run_id": run_id, "now": now},
+    )
+
+
+def _count_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: BatchCounts) -> None:
+    con.execute(
+        """
+        UPDATE runs SET seen_count = seen_count + $seen, new_count = new_count + $new,
+            duplicate_count = duplicate_count + $duplicate, quarantined_count = quarantined_count + $quarantined
+        WHERE run_id = $run_id
+        """,
+        {
+            "seen": counts.seen,
+            "new": counts.new,
+            "duplicate": counts.duplicate,
+            "quarantined": counts.quarantined,
+            "run_id": run_id,
+        },
+    )

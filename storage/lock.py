@@ -1,0 +1,71 @@
+"""Waiting for the database instead of failing on it.
+
+DuckDB lets one process write a file and refuses a second at once ("Could not set lock on file").
+newsflow processes coordinate through an advisory lock file beside the database: writers take it
+exclusively, readers shared, and both wait up to a timeout. Processes that are not newsflow (the DuckDB
+CLI, a notebook) do not take it, so opening the database is also retried while DuckDB reports a lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+
+from storage.errors import DatabaseBusyError
+
+DEFAULT_LOCK_TIMEOUT = 120.0
+_POLL_SECONDS = 0.05
+T = TypeVar("T")
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for the database; `NEWSFLOW_LOCK_TIMEOUT` overrides the default."""
+    return float(os.environ.get("NEWSFLOW_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+
+
+@contextmanager
+def file_lock(db_path: Path, *, exclusive: bool, timeout: float) -> Iterator[None]:
+    """Hold the advisory lock beside `db_path` for the duration of the block."""
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    with lock_path.open("a") as handle:
+        _wait_for(lambda: fcntl.flock(handle, mode | fcntl.LOCK_NB), BlockingIOError, db_path, timeout, exclusive)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def connect_waiting(db_path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    """Open DuckDB, retrying while another (non-newsflow) process holds its file lock."""
+
+    def attempt() -> duckdb.DuckDBPyConnection:
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise BlockingIOError(str(exc)) from exc
+            raise
+
+    return _wait_for(attempt, BlockingIOError, db_path, timeout, not read_only)
+
+
+def _wait_for(
+    attempt: Callable[[], T], busy: type[Exception], db_path: Path, timeout: float, writing: bool
+) -> T:
+    started = time.monotonic()
+    while True:
+        try:
+            return attempt()
+        except busy:
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                raise DatabaseBusyError(str(db_path), waited, writing=writing) from None
+            time.sleep(_POLL_SECONDS)

@@ -1,0 +1,188 @@
+"""The database schema, as numbered migrations.
+
+The tables are a product surface: analysts query them directly (docs/schema.md describes every
+column). They change only through a new migration appended to `MIGRATIONS`; each runs in one
+transaction together with its row in `schema_migrations`, and a database newer than the code is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from storage.errors import SchemaVersionError
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    issue: int  # the project issue that introduced it
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _create_core_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 2: the storage contract of DESIGN §5."""
+    con.execute(
+        """
+        CREATE SEQUENCE document_id_seq START 1;
+        CREATE SEQUENCE quarantine_id_seq START 1;
+
+        -- One row per flow run; counters are updated in the same transaction as each batch, so they
+        -- always match what the run committed, even if it was killed.
+        CREATE TABLE runs (
+            run_id            VARCHAR PRIMARY KEY,
+            flow              VARCHAR NOT NULL,       -- 'ingest-files', ...
+            started_at        TIMESTAMPTZ NOT NULL,
+            finished_at       TIMESTAMPTZ,
+            status            VARCHAR NOT NULL,       -- 'running' | 'completed' | 'failed'
+            seen_count        INTEGER NOT NULL DEFAULT 0,  -- items received (documents + quarantined)
+            new_count         INTEGER NOT NULL DEFAULT 0,  -- articles created
+            duplicate_count   INTEGER NOT NULL DEFAULT 0,  -- documents that matched an existing article
+            quarantined_count INTEGER NOT NULL DEFAULT 0,
+            failed_count      INTEGER NOT NULL DEFAULT 0,  -- items lost to an error that is not bad input
+            parameters        VARCHAR,                -- JSON of the run's parameters
+            prefect_flow_run_id VARCHAR,              -- set when the run was a Prefect flow run
+            error             VARCHAR                 -- why a failed run failed
+        );
+
+        -- Near-duplicate clusters. Until story detection exists each article is its own story.
+        CREATE TABLE stories (
+            story_id                  VARCHAR PRIMARY KEY,
+            representative_article_id VARCHAR NOT NULL,
+            article_count             INTEGER NOT NULL,
+            first_seen_at             TIMESTAMPTZ NOT NULL,
+            last_seen_at              TIMESTAMPTZ NOT NULL   -- latest document of any of its articles
+        );
+
+        -- Distinct articles: the primary key is the body fingerprint, so the lookup that decides
+        -- "new or duplicate" is a primary-key probe.
+        CREATE TABLE articles (
+            article_id    VARCHAR PRIMARY KEY,   -- 16 hex digits of the body fingerprint
+            story_id      VARCHAR NOT NULL,
+            title         VARCHAR NOT NULL,      -- headline of the first copy seen
+            lede          VARCHAR NOT NULL,      -- first body paragraph, names repaired
+            body          VARCHAR NOT NULL,      -- paragraphs separated by a blank line
+            dateline      VARCHAR,
+            credit        VARCHAR,               -- trailing credit line of the first copy
+            published_at  TIMESTAMPTZ,
+            url           VARCHAR,
+            language      VARCHAR,
+            source_name   VARCHAR,
+            word_count    INTEGER NOT NULL,
+            first_seen_at TIMESTAMPTZ NOT NULL,
+            first_run_id  VARCHAR NOT NULL,
+            fingerprint_version TINYINT NOT NULL
+        );
+
+        -- Every item ever received; nothing is dropped. Several documents may share one article.
+        CREATE TABLE documents (
+            document_id  BIGINT PRIMARY KEY,
+            article_id   VARCHAR NOT NULL,
+            run_id       VARCHAR NOT NULL,
+            source_kind  VARCHAR NOT NULL,       -- 'file' | 'feed'
+            source_uri   VARCHAR NOT NULL,       -- file path or feed URL
+            item_key     VARCHAR NOT NULL,       -- path, GUID or link; 'path#L3' for a JSON Lines item
+            title        VARCHAR NOT NULL,       -- this copy's own headline
+            credit       VARCHAR,                -- this copy's own credit line
+            ingested_at  TIMESTAMPTZ NOT NULL,
+            raw_sha256   VARCHAR NOT NULL,
+            raw_encoding VARCHAR NOT NULL,       -- codec that decoded the bytes
+            raw_text     VARCHAR NOT NULL        -- decoded text before any repair
+        );
+        CREATE INDEX documents_article_idx ON documents (article_id);  -- "all copies of an article"
+
+        CREATE TABLE agency_tags (
+            article_id   VARCHAR NOT NULL,
+            agency       VARCHAR NOT NULL,       -- registry code, e.g. 'AFP'; 'AGENCIES' = unnamed
+            role         VARCHAR NOT NULL,       -- dateline | credit | cited | image_credit | mention
+            matched_text VARCHAR NOT NULL,       -- the evidence, with some context
+            document_id  BIGINT NOT NULL,        -- the copy the evidence was first found in
+            PRIMARY KEY (article_id, agency, role)
+        );
+
+        CREATE TABLE name_variants (
+            article_id  VARCHAR NOT NULL,
+            variant     VARCHAR NOT NULL,        -- form found in the text ('Blinke')
+            canonical   VARCHAR NOT NULL,        -- form it was or would be replaced by ('Blinken')
+            evidence    VARCHAR NOT NULL,        -- same_first_name | alias | truncation | similar_spelling
+            applied     BOOLEAN NOT NULL,        -- true: the stored text was rewritten
+            occurrences INTEGER NOT NULL,
+            detail      VARCHAR NOT NULL,
+            document_id BIGINT NOT NULL,
+            PRIMARY KEY (article_id, variant, canonical)
+        );
+
+        CREATE TABLE quarantine (
+            quarantine_id  BIGINT PRIMARY KEY,
+            run_id         VARCHAR NOT NULL,
+            source_kind    VARCHAR NOT NULL,
+            source_uri     VARCHAR NOT NULL,
+            item_key       VARCHAR NOT NULL,
+            reason         VARCHAR NOT NULL,     -- short code: empty_file, binary_file, too_large, ...
+            detail         VARCHAR NOT NULL,     -- what a person can do about it
+            sample         BLOB NOT NULL,        -- first bytes of the input (at most 1 KiB)
+            size_bytes     BIGINT NOT NULL,
+            quarantined_at TIMESTAMPTZ NOT NULL
+        );
+
+        -- Feed state for the feeds flow (issue 3); created now so the contract is whole.
+        CREATE TABLE feeds (
+            url                  VARCHAR PRIMARY KEY,
+            name                 VARCHAR,
+            etag                 VARCHAR,
+            last_modified        VARCHAR,
+            body_sha256          VARCHAR,
+            last_status          INTEGER,
+            last_fetched_at      TIMESTAMPTZ,
+            next_fetch_at        TIMESTAMPTZ,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_error           VARCHAR
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "core tables: runs, stories, articles, documents, agency_tags, name_variants, quarantine, feeds", 2, _create_core_tables),
+)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def migrate(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
+    """Bring the database to the latest version; return the version it was at."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version     INTEGER PRIMARY KEY,
+            description VARCHAR NOT NULL,
+            issue       INTEGER NOT NULL,
+            applied_at  TIMESTAMPTZ NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise SchemaVersionError(str(db_path), current, LATEST_VERSION)
+    for migration in MIGRATIONS:
+        if migration.version > current:
+            con.begin()
+            try:
+                migration.apply(con)
+                con.execute(
+                    "INSERT INTO schema_migrations (version, description, issue) VALUES ($version, $description, $issue)",
+                    {"version": migration.version, "description": migration.description, "issue": migration.issue},
+                )
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+    return current
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(row[0]) if row else 0

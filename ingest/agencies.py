@@ -114,7 +114,7 @@ def _inside_other_name(text: str, match: _Match) -> bool:
 
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \"“‘'(")
-    return not before or before[-1] in ".!?:;\n"
+    return not before or before[-1] in ".!?\n"
 
 
 def _redefined_short_forms(registry: _Registry, text: str) -> set[str]:

@@ -57,7 +57,7 @@ def find_name_variants(texts: Sequence[str], /) -> tuple[NameVariant, ...]:
         if occ.given:
             givens[occ.form][occ.given] += 1
     aliases = _load_aliases()
-    names = {occ.form for occ in occurrences if occ.given or not occ.sentence_start}
+    names = {occ.form for occ in occurrences if occ.given or not occ.sentence_start or occ.form in aliases.canonical_of}
     variants = [
         variant
         for a, b in _candidate_pairs(names, aliases)
@@ -96,7 +96,7 @@ def _occurrences(text: str) -> list[_Occurrence]:
 
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \"“‘'(")
-    return not before or before[-1] in ".!?:;\n"
+    return not before or before[-1] in ".!?\n"
 
 
 def _candidate_pairs(names: set[str], aliases: _Aliases) -> Iterable[tuple[str, str]]:

@@ -196,15 +196,23 @@ def _article_from_html(text: str) -> ParsedArticle:
         include_comments=False,
         include_tables=False,
         deduplicate=False,
+        # Only dates the page states: the default extensive search reads "Copyright 2026" as a date.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or not (document.text or "").strip():
         raise ParseError(
             "no_article_text",
             "no article text was found in the HTML page (it may be an index page, a paywall or a script-only page)",
         )
-    body = repair_text(document.text)
-    title = repair_text(document.title or "").strip() or body.split("\n", 1)[0]
-    lines = [line for paragraph in body.split("\n") for line in (paragraph, "")]
+    paragraphs = repair_text(document.text).split("\n")
+    title = repair_text(document.title or "").strip()
+    if not title:
+        title, paragraphs = paragraphs[0], paragraphs[1:]
+    if paragraphs and collapse_whitespace(paragraphs[0]) == collapse_whitespace(title):
+        paragraphs = paragraphs[1:]  # the page's own <h1>
+    if not any(paragraph.strip() for paragraph in paragraphs):
+        raise ParseError("no_article_text", f"the HTML page holds only a title ({title[:80]!r}) and no article text")
+    lines = [line for paragraph in paragraphs for line in (paragraph, "")]
     return article_from_lines(
         title,
         lines,
@@ -215,7 +223,9 @@ def _article_from_html(text: str) -> ParsedArticle:
 
 
 def _parse_json_items(raw: RawItem, text: str, encoding: str, *, lines: bool) -> Iterator[ParsedItem | Rejection]:
+    found = False
     for key, item_text, obj in _json_objects(raw, text, lines=lines):
+        found = True
         data = item_text.encode("utf-8")
         if isinstance(obj, Rejection):
             yield obj
@@ -226,6 +236,8 @@ def _parse_json_items(raw: RawItem, text: str, encoding: str, *, lines: bool) ->
             yield reject(raw, exc.reason, exc.detail, item_key=key, data=data)
             continue
         yield ParsedItem(key, item_text, _sha256(data), encoding, article)
+    if not found:
+        yield reject(raw, "empty_file", "the JSON file holds no objects")
 
 
 def _json_objects(raw: RawItem, text: str, *, lines: bool) -> Iterator[tuple[str, str, Any]]:

@@ -48,7 +48,6 @@ class ParsedArticle:
     paragraphs: tuple[str, ...]  # body paragraphs; the first is the lede; dateline prefix removed
     dateline: str | None  # "KYIV, March 3 (Reuters) -" when the body opened with one
     credit: str | None  # trailing credit line such as "Source: with agencies", kept as evidence
-    captions: tuple[str, ...] = ()  # photo captions/credits found beside the article (HTML)
     url: str | None = None  # canonical link when the input names one
     published_at: datetime | None = None  # UTC; None rather than a guess
     source_name: str | None = None  # outlet named by the input (JSON "source")

@@ -1,0 +1,34 @@
+# Runnable documentation: every task the project has. `make demo` and `make test` are the whole set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
+DEMO_DB ?= data/news.duckdb
+
+.PHONY: demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamps: reinstall when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/newsflow ingest files examples/articles --db $(DEMO_DB)
+	$(BIN)/newsflow sql --db $(DEMO_DB) "SELECT a.title, count(DISTINCT d.document_id) AS copies, string_agg(DISTINCT t.agency || ':' || t.role, ', ') AS agencies FROM articles a JOIN documents d USING (article_id) LEFT JOIN agency_tags t USING (article_id) GROUP BY a.title ORDER BY a.title"
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/cli_overhead.py
+	$(BIN)/python bench/bbc_ingest.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .hypothesis

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from storage import Database
+from tests.conftest import EXAMPLES
+from tests.flows.conftest import run_newsflow
+
+
+def _rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+    return Database(db_path).query(sql).rows
+
+
+def test_the_seed_article_ingested_twice_is_one_article_with_two_documents(
+    seed_article: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", "files", str(seed_article), "--db", str(db_path)]) == 0
+    assert main(["ingest", "files", str(seed_article), "--db", str(db_path)]) == 0
+    assert _rows(db_path, "SELECT count(*) FROM articles") == [(1,)]
+    assert _rows(db_path, "SELECT count(*) FROM documents") == [(2,)]
+    ((title, lede, body),) = _rows(db_path, "SELECT title, lede, body FROM articles")
+    assert title == seed_article.read_text(encoding="utf-8").splitlines()[0]
+    for text in (lede, body):
+        assert "Antony Blinke " not in text and "Antony Blinken" in text
+    assert "All comments." not in body and "Source: with agencies" not in body
+    assert _rows(db_path, "SELECT variant, canonical, applied FROM name_variants WHERE applied") == [("Blinke", "Blinken", True)]
+    assert sorted(_rows(db_path, "SELECT agency, role FROM agency_tags")) == [("AFP", "cited"), ("AGENCIES", "credit")]
+    assert "new articles         0" in capsys.readouterr().out.split("ingest-files")[-1]
+
+
+def test_the_examples_load_with_their_duplicates_and_quarantined_items(db_path: Path) -> None:
+    assert main(["ingest", "files", str(EXAMPLES), "--db", str(db_path)]) == 0
+    assert _rows(db_path, "SELECT count(*) FROM documents") == [(8,)]
+    assert _rows(db_path, "SELECT count(*) FROM articles") == [(7,)]
+    copies = _rows(db_path, "SELECT list(title ORDER BY title) FROM documents GROUP BY article_id HAVING count(*) > 1")
+    assert copies == [(["Grain ships sail from Odesa as corridor reopens", "Ukraine reopens southern grain corridor after two-week pause"],)]
+    assert sorted(_rows(db_path, "SELECT reason, split_part(item_key, '/', -1) FROM quarantine")) == [
+        ("empty_file", "zz-empty-upload.txt"), ("no_body", "wire-digest.jsonl#L3")
+    ]
+    tags = set(_rows(db_path, "SELECT agency, role FROM agency_tags"))
+    assert {("REUTERS", "dateline"), ("REUTERS", "cited"), ("REUTERS", "credit"), ("LUSA", "dateline"),
+            ("EFE", "dateline"), ("DPA", "dateline"), ("AAP", "credit"), ("AFP", "cited"), ("AGENCIES", "credit")} == tags
+    assert _rows(db_path, "SELECT variant, canonical, applied FROM name_variants") == [("Kowalczy", "Kowalczyk", True)]
+    assert _rows(db_path, "SELECT seen_count, new_count, duplicate_count, quarantined_count, status FROM runs") == [
+        (10, 7, 1, 2, "completed")
+    ]
+
+
+def test_the_database_comes_from_newsflow_db_when_no_option_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "elsewhere" / "env.duckdb"
+    monkeypatch.setenv("NEWSFLOW_DB", str(target))
+    assert main(["ingest", "files", str(EXAMPLES / "2026-03-07-sofia-chess-final.txt")]) == 0
+    assert _rows(target, "SELECT title FROM articles") == [("Volkova beats Volkov in family chess final",)]
+
+
+def test_the_default_database_is_data_news_duckdb_in_the_working_directory(tmp_path: Path) -> None:
+    result = run_newsflow(["ingest", "files", str(EXAMPLES / "2026-03-07-sofia-chess-final.txt")], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "news.duckdb").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "files", "/no/such/folder"], "no such file or folder: /no/such/folder"),
+        (["ingest", "files"], "the following arguments are required: PATH"),
+        (["ingest", "ftp", "x"], "invalid choice: 'ftp'"),
+        (["sql", "SELECT 1", "--format", "xml"], "invalid choice: 'xml'"),
+        (["sql", "SELECT nope FROM articles"], 'Referenced column "nope" not found'),
+        (["sql", "SELECT 1", "--db", "/no/such.duckdb"], "no database at /no/such.duckdb"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_a_nonzero_exit(
+    args: list[str], message: str, tmp_path: Path, db_path: Path
+) -> None:
+    Database(db_path).migrate()
+    if args[0] == "sql" and "--db" not in args:
+        args = [*args, "--db", str(db_path)]
+    result = run_newsflow(args, cwd=tmp_path)
+    assert result.returncode in (1, 2)
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("newsflow: error: ") and message in result.stderr
+
+
+def test_a_bad_setting_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "lots")
+    assert main(["ingest", "files", str(EXAMPLES), "--db", str(tmp_path / "x.duckdb")]) == 2
+    assert capsys.readouterr().err == "newsflow: error: NEWSFLOW_BATCH_SIZE must be a whole number, not 'lots'\n"
+
+
+def test_sql_writes_csv_and_json(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["ingest", "files", str(EXAMPLES / "wire-digest.jsonl"), "--db", str(db_path)])
+    capsys.readouterr()
+    query = "SELECT title, published_at FROM articles ORDER BY published_at"
+    assert main(["sql", query, "--db", str(db_path), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [["title", "published_at"], ["Lisbon port strike ends after pay deal", "2026-03-06T17:45:00+00:00"],
+                    ["Madrid to plant 10,000 street trees", "2026-03-07T10:00:00+00:00"]]
+    assert main(["sql", query, "--db", str(db_path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0] == {"title": "Lisbon port strike ends after pay deal",
+                                                      "published_at": "2026-03-06T17:45:00+00:00"}
+
+
+def test_sql_table_output_shows_the_rows(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["ingest", "files", str(EXAMPLES / "wire-digest.jsonl"), "--db", str(db_path)])
+    capsys.readouterr()
+    assert main(["sql", "SELECT count(*) AS n FROM articles", "--db", str(db_path)]) == 0
+    assert capsys.readouterr().out == "n\n-\n2\n(1 row)\n"
+
+
+def test_every_command_has_help(tmp_path: Path) -> None:
+    for args in (["--help"], ["ingest", "--help"], ["ingest", "files", "--help"], ["sql", "--help"]):
+        result = run_newsflow(args, cwd=tmp_path)
+        assert result.returncode == 0 and "usage: newsflow" in result.stdout

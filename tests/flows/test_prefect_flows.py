@@ -1,0 +1,68 @@
+"""Real Prefect runs against the session's test server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from storage import Database
+from tests.conftest import EXAMPLES
+from tests.flows.conftest import run_newsflow
+
+pytestmark = pytest.mark.prefect
+
+
+def _flow_run_state(api_url: str, flow_run_id: str) -> tuple[str, str]:
+    from prefect.client.orchestration import get_client
+
+    async def read() -> tuple[str, str]:
+        async with get_client() as client:
+            flow_run = await client.read_flow_run(flow_run_id)
+            flow = await client.read_flow(flow_run.flow_id)
+            return flow.name, flow_run.state.type.value if flow_run.state else "NONE"
+
+    return asyncio.run(read())
+
+
+def test_the_flow_runs_one_task_per_batch_and_records_its_run(prefect_api: str, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.prefect_flows import ingest_files_flow
+
+    monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "4")
+    summary = ingest_files_flow(paths=[str(EXAMPLES)], db=str(db_path))
+    assert (summary.status, summary.seen, summary.new, summary.duplicate, summary.quarantined) == ("completed", 10, 7, 1, 2)
+    ((prefect_id, status),) = Database(db_path).query("SELECT prefect_flow_run_id, status FROM runs").rows
+    assert prefect_id == summary.run_id and status == "completed"
+    assert _flow_run_state(prefect_api, prefect_id) == ("ingest-files", "COMPLETED")
+
+    async def task_names() -> list[str]:
+        async with get_client() as client:
+            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[prefect_id])))
+            return sorted(run.name.rsplit("-", 1)[0] for run in runs)
+
+    # 8 files in batches of 4: two prepare tasks and two store tasks, not one task per article.
+    assert asyncio.run(task_names()) == ["prepare-files-batch"] * 2 + ["store-batch"] * 2
+
+
+def test_the_cli_reports_to_a_configured_prefect_server(prefect_api: str, tmp_path: Path) -> None:
+    db_path = tmp_path / "cli.duckdb"
+    result = run_newsflow(
+        ["ingest", "files", str(EXAMPLES / "2026-03-07-sofia-chess-final.txt"), "--db", str(db_path)],
+        cwd=tmp_path,
+        env={"PREFECT_API_URL": prefect_api},
+    )
+    assert result.returncode == 0, result.stderr
+    ((prefect_id,),) = Database(db_path).query("SELECT prefect_flow_run_id FROM runs").rows
+    assert prefect_id is not None
+    assert _flow_run_state(prefect_api, prefect_id) == ("ingest-files", "COMPLETED")
+
+
+def test_without_a_prefect_server_the_cli_runs_without_prefect(tmp_path: Path) -> None:
+    db_path = tmp_path / "plain.duckdb"
+    result = run_newsflow(["ingest", "files", str(EXAMPLES), "--db", str(db_path)], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert Database(db_path).query("SELECT prefect_flow_run_id, status FROM runs").rows == [(None, "completed")]

@@ -16,12 +16,14 @@ from functools import lru_cache
 
 from ingest.datafiles import read_tsv, shipped_path
 from ingest.errors import RegistryError
+from ingest.normalize import starts_sentence
 from ingest.records import AgencyRole, AgencyTag
 
 UNNAMED_AGENCIES = "AGENCIES"
 _CONTEXT = 60  # characters of text kept on each side of a match in matched_text
 _CUE_WINDOW = 120  # characters on each side of a match searched for a cue
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_TOKEN = re.compile(r"[^\W_]+")
 _AGENCIES_WORD = re.compile(r"\bagencies\b", re.IGNORECASE)
 # A long form that starts with a generic word is part of another name when a capitalised word precedes
 # it: "Hollywood Foreign Press Association" is not the Press Association.
@@ -49,13 +51,30 @@ class _Match:
     short: bool  # matched a case-sensitive short form
 
 
+_Patterns = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+
+
 @dataclass(frozen=True)
 class _Registry:
     agencies: dict[str, Agency]
-    long_pattern: re.Pattern[str]
-    short_pattern: re.Pattern[str]
     code_of_long: dict[str, str]  # lower-cased long form -> code
     code_of_short: dict[str, str]
+    long_by_first_word: dict[str, tuple[str, ...]]  # lower-cased first word -> long forms starting with it
+
+    def patterns(self, text: str) -> _Patterns:
+        """Patterns for the long and the short forms that can occur in `text` (None: none can).
+
+        Matching all ~170 forms as one alternation at every position was most of the tagging time;
+        almost every text holds none of them, so a word-set look-up decides first.
+        """
+        tokens = set(_TOKEN.findall(text))
+        first_words = {token.lower() for token in tokens} & self.long_by_first_word.keys()
+        long_forms = tuple(sorted(form for word in first_words for form in self.long_by_first_word[word]))
+        short_forms = tuple(sorted(tokens & self.code_of_short.keys()))
+        return (
+            _alternation(long_forms, re.IGNORECASE) if long_forms else None,
+            _alternation(short_forms, 0) if short_forms else None,
+        )
 
 
 def tag_agencies(
@@ -71,9 +90,11 @@ def tag_agencies(
         if _AGENCIES_WORD.search(credit):
             tags.append(AgencyTag(UNNAMED_AGENCIES, "credit", credit))
     full_text = "\n".join([title, *paragraphs])
-    redefined = _redefined_short_forms(registry, full_text)
-    for text in (title, *paragraphs):
-        tags += _running_text_tags(registry, text, redefined)
+    patterns = registry.patterns(full_text)
+    if patterns != (None, None):
+        redefined = _redefined_short_forms(registry, full_text, patterns[1])
+        for text in (title, *paragraphs):
+            tags += _running_text_tags(registry, text, patterns, redefined)
     return _first_per_role(tags)
 
 
@@ -82,8 +103,10 @@ def agencies() -> dict[str, Agency]:
     return load_registry().agencies
 
 
-def _running_text_tags(registry: _Registry, text: str, redefined: set[str]) -> Iterator[AgencyTag]:
-    for match in _matches(registry, text):
+def _running_text_tags(
+    registry: _Registry, text: str, patterns: _Patterns, redefined: set[str]
+) -> Iterator[AgencyTag]:
+    for match in _matches(registry, text, patterns):
         agency = registry.agencies[match.code]
         if match.short and match.text in redefined:
             continue
@@ -109,18 +132,15 @@ def _inside_other_name(text: str, match: _Match) -> bool:
     if match.text.split()[0].lower() not in _GENERIC_FIRST_WORDS:
         return False
     found = _CAPITALISED_BEFORE.search(text[: match.start])
-    return bool(found) and not _starts_sentence(text, found.start()) and found.group(1).lower() != "the"
+    return bool(found) and not starts_sentence(text, found.start()) and found.group(1).lower() != "the"
 
 
-def _starts_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \"“‘'(")
-    return not before or before[-1] in ".!?\n"
-
-
-def _redefined_short_forms(registry: _Registry, text: str) -> set[str]:
+def _redefined_short_forms(registry: _Registry, text: str, pattern: re.Pattern[str] | None) -> set[str]:
     """Ambiguous short forms that this document spells out as something other than the agency."""
-    redefined = set()
-    for match in registry.short_pattern.finditer(text):
+    redefined: set[str] = set()
+    if pattern is None:
+        return redefined
+    for match in pattern.finditer(text):
         short = match.group(0)
         agency = registry.agencies[registry.code_of_short[short]]
         if not agency.ambiguous:
@@ -140,9 +160,13 @@ def _spelled_out(text: str, start: int, end: int) -> str | None:
     return found.group(1) if found else None
 
 
-def _matches(registry: _Registry, text: str) -> Iterator[_Match]:
+def _matches(registry: _Registry, text: str, patterns: _Patterns | None = None) -> Iterator[_Match]:
+    """Registry names in `text`, long forms first; `patterns` may come from a text that contains it."""
+    long_pattern, short_pattern = patterns or registry.patterns(text)
     taken: list[tuple[int, int]] = []
-    for pattern, short in ((registry.long_pattern, False), (registry.short_pattern, True)):
+    for pattern, short in ((long_pattern, False), (short_pattern, True)):
+        if pattern is None:
+            continue
         for found in pattern.finditer(text):
             start, end = found.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
@@ -180,12 +204,14 @@ def load_registry() -> _Registry:
         agencies[code] = agency
         code_of_long.update((form.lower(), code) for form in agency.long_forms)
         code_of_short.update((form, code) for form in agency.short_forms)
+    by_first_word: dict[str, list[str]] = {}
+    for form in code_of_long:
+        by_first_word.setdefault(_TOKEN.findall(form)[0], []).append(form)
     return _Registry(
         agencies=agencies,
-        long_pattern=_alternation(code_of_long, re.IGNORECASE),
-        short_pattern=_alternation(code_of_short, 0),
         code_of_long=code_of_long,
         code_of_short=code_of_short,
+        long_by_first_word={word: tuple(forms) for word, forms in by_first_word.items()},
     )
 
 
@@ -193,7 +219,8 @@ def _split(forms: str) -> tuple[str, ...]:
     return tuple(form.strip() for form in forms.split("|") if form.strip())
 
 
-def _alternation(forms: Iterable[str], flags: int) -> re.Pattern[str]:
+@lru_cache(maxsize=1024)
+def _alternation(forms: tuple[str, ...], flags: int) -> re.Pattern[str]:
     ordered = sorted(forms, key=len, reverse=True)
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(form) for form in ordered) + r")(?![\w-])", flags)
 

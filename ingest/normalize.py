@@ -16,7 +16,13 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def repair_text(text: str, /) -> str:
-    """Fix mojibake and odd characters (ftfy), then compose to NFC; line structure is kept."""
+    """Fix mojibake and odd characters (ftfy), then compose to NFC; line structure is kept.
+
+    Pure ASCII text cannot hold mojibake or decomposed characters, so it skips ftfy (a third of the
+    parse time on the BBC corpus) and only has its line breaks unified.
+    """
+    if text.isascii():
+        return text.replace("\r\n", "\n").replace("\r", "\n")
     fixed = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=True)
     return unicodedata.normalize("NFC", fixed)
 
@@ -24,3 +30,9 @@ def repair_text(text: str, /) -> str:
 def collapse_whitespace(text: str, /) -> str:
     """One space between words, none at either end; zero-width characters removed."""
     return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+
+
+def starts_sentence(text: str, start: int, /) -> bool:
+    """Whether the word at `start` opens a sentence (capitalised for grammar, not for being a name)."""
+    before = text[max(0, start - 12) : start].rstrip(" \"“‘'(")
+    return (not before and start < 12) or (bool(before) and before[-1] in ".!?\n")

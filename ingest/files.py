@@ -1,7 +1,8 @@
 """Local files to raw items: walking paths, size caps, refusing what cannot be read.
 
 Reads bytes only; whether they are an article is decided in `parse.py`. Paths are yielded in a stable
-order (sorted, depth first) so two runs over one folder see items in the same order.
+order (a folder's files by name, then its subfolders by name) so two runs over one folder see items
+in the same order, and "the first copy seen" means the same file every time.
 """
 
 from __future__ import annotations

@@ -139,15 +139,6 @@ class Database:
             return load_batch(con, batch, run_id=run_id, now=utc_now())
 
     @wrap_duckdb_errors
-    def count_failed(self, run_id: str, /, *, items: int, error: str) -> None:
-        """Record items lost to an error that is not bad input (a batch that could not be stored)."""
-        with self.writing() as con:
-            con.execute(
-                "UPDATE runs SET failed_count = failed_count + $items, error = $error WHERE run_id = $run_id",
-                {"items": items, "error": error, "run_id": run_id},
-            )
-
-    @wrap_duckdb_errors
     def finish_run(self, run_id: str, /, *, status: str, error: str | None = None) -> RunSummary:
         with self.writing() as con:
             con.execute(
@@ -157,11 +148,6 @@ class Database:
                 """,
                 {"status": status, "now": utc_now(), "error": error, "run_id": run_id},
             )
-            return _run_summary(con, run_id)
-
-    @wrap_duckdb_errors
-    def run_summary(self, run_id: str, /) -> RunSummary:
-        with self.reading() as con:
             return _run_summary(con, run_id)
 
     @wrap_duckdb_errors

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 DEMO_DB ?= data/news.duckdb
 
-.PHONY: demo test bench clean
+.PHONY: demo test typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,11 @@ demo: $(VENV)/.installed
 	$(BIN)/newsflow ingest files examples/articles --db $(DEMO_DB)
 	$(BIN)/newsflow sql --db $(DEMO_DB) "SELECT a.title, count(DISTINCT d.document_id) AS copies, string_agg(DISTINCT t.agency || ':' || t.role, ', ') AS agencies FROM articles a JOIN documents d USING (article_id) LEFT JOIN agency_tags t USING (article_id) GROUP BY a.title ORDER BY a.title"
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev typecheck
 	$(BIN)/python -m pytest
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/cli_overhead.py

@@ -26,15 +26,14 @@ def _retry_when_busy(_task: Any, _task_run: Any, state: Any) -> bool:
 
 
 # Reading and parsing touch only local files: a retry would see the same bytes, so none is configured.
-prepare_files_task = task(prepare_files_batch, name="prepare-files-batch", cache_policy=NO_CACHE)
+prepare_files_task = task(name="prepare-files-batch", cache_policy=NO_CACHE)(prepare_files_batch)
 store_batch_task = task(
-    store_batch,
     name="store-batch",
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=10,
     retry_condition_fn=_retry_when_busy,
-)
+)(store_batch)
 
 
 @flow(name=FLOW_NAME, log_prints=False)

@@ -132,7 +132,7 @@ def _inside_other_name(text: str, match: _Match) -> bool:
     if match.text.split()[0].lower() not in _GENERIC_FIRST_WORDS:
         return False
     found = _CAPITALISED_BEFORE.search(text[: match.start])
-    return bool(found) and not starts_sentence(text, found.start()) and found.group(1).lower() != "the"
+    return found is not None and not starts_sentence(text, found.start()) and found.group(1).lower() != "the"
 
 
 def _redefined_short_forms(registry: _Registry, text: str, pattern: re.Pattern[str] | None) -> set[str]:

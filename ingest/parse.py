@@ -190,7 +190,7 @@ def _article_from_html(text: str) -> ParsedArticle:
     """HTML page: trafilatura finds the main text and the metadata."""
     import trafilatura  # imported here: it costs ~0.3 s and most runs read no HTML
 
-    document = trafilatura.bare_extraction(
+    extracted = trafilatura.bare_extraction(
         text,
         with_metadata=True,
         include_comments=False,
@@ -199,13 +199,15 @@ def _article_from_html(text: str) -> ParsedArticle:
         # Only dates the page states: the default extensive search reads "Copyright 2026" as a date.
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
-    if document is None or not (document.text or "").strip():
+    document: dict[str, Any] = {} if extracted is None else extracted if isinstance(extracted, dict) else extracted.as_dict()
+    text_found = document.get("text") or ""
+    if not text_found.strip():
         raise ParseError(
             "no_article_text",
             "no article text was found in the HTML page (it may be an index page, a paywall or a script-only page)",
         )
-    paragraphs = repair_text(document.text).split("\n")
-    title = repair_text(document.title or "").strip()
+    paragraphs = repair_text(text_found).split("\n")
+    title = repair_text(document.get("title") or "").strip()
     if not title:
         title, paragraphs = paragraphs[0], paragraphs[1:]
     if paragraphs and collapse_whitespace(paragraphs[0]) == collapse_whitespace(title):
@@ -216,9 +218,9 @@ def _article_from_html(text: str) -> ParsedArticle:
     return article_from_lines(
         title,
         lines,
-        url=document.url or None,
-        published_at=parse_timestamp(document.date),
-        language=document.language or None,
+        url=document.get("url") or None,
+        published_at=parse_timestamp(document.get("date")),
+        language=document.get("language") or None,
     )
 
 

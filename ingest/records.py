@@ -24,7 +24,8 @@ class RawItem:
     source_uri: str  # absolute file path, or the feed URL
     item_key: str  # identity inside the source: the path, a GUID or a link
     data: bytes  # the bytes exactly as read
-    media_hint: str  # what the source says the bytes are: a file suffix such as ".txt" or ".html"
+    media_hint: str  # what the source says the bytes are: a file suffix such as ".txt", or "feed"
+    headers: tuple[tuple[str, str], ...] = ()  # HTTP response headers, for bytes that came over HTTP
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Document:
     raw_text: str  # decoded text before any repair
     encoding: str  # the codec that decoded the bytes
     article: Article
+    full_text_status: str | None = None  # None: not asked for; "extracted"; else why the summary was kept
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,45 @@ class Batch:
 
     documents: tuple[Document, ...] = field(default_factory=tuple)
     rejections: tuple[Rejection, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """One `[[feeds]]` table of the feeds config."""
+
+    url: str
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+    full_text: bool = False  # also fetch each new item's page and extract the article text
+    allow_private_links: bool = False  # let full-text links point at private addresses
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the database remembers about a feed between fetches."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str | None
+    consecutive_failures: int
+    full_text: bool
+    allow_private_links: bool
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """The outcome of one fetch, written to `feeds` in the same transaction as its items."""
+
+    url: str
+    fetched_at: datetime
+    status: int | None  # HTTP status; None when no response arrived
+    ok: bool  # the feed was fetched and read (200 with entries or an empty feed, or 304)
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str | None
+    next_fetch_at: datetime
+    error: str | None  # why it failed, in words
+    warning: str | None  # a problem that did not stop it (a parse error with entries left)
+    title: str | None
+    entries: int | None  # entries in the body; None when the body was not parsed (304, unchanged, failed)

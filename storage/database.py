@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,8 +19,9 @@ from typing import Any, Callable, ParamSpec, TypeVar
 
 import duckdb
 
-from ingest.records import Batch
+from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from storage.errors import DatabaseMissingError, QueryError, SchemaVersionError, StorageError
+from storage.feeds import due_feeds, register_feeds, update_feeds
 from storage.load import BatchCounts, load_batch
 from storage.lock import connect_waiting, file_lock, lock_timeout
 from storage.schema import LATEST_VERSION, migrate, schema_version
@@ -45,6 +46,7 @@ class RunSummary:
     duplicate: int
     quarantined: int
     failed: int
+    unchanged: int
     started_at: datetime
     finished_at: datetime | None
 
@@ -135,8 +137,45 @@ class Database:
 
     @wrap_duckdb_errors
     def add_batch(self, batch: Batch, /, *, run_id: str) -> BatchCounts:
-        with self.writing() as con:
+        """Store one batch in one transaction: all of it or, after a crash, none of it."""
+        with self.writing() as con, transaction(con):
             return load_batch(con, batch, run_id=run_id, now=utc_now())
+
+    @wrap_duckdb_errors
+    def prepare_feeds(self, feeds: Sequence[FeedConfig], /, *, force: bool) -> list[FeedState]:
+        """Record the configured feeds (new ones are due at once) and return those due now."""
+        with self.writing() as con, transaction(con):
+            now = utc_now()
+            register_feeds(con, feeds, now=now)
+            return due_feeds(con, [feed.url for feed in feeds], now=now, force=force)
+
+    @wrap_duckdb_errors
+    def add_feed_batch(self, batch: Batch, updates: Sequence[FeedUpdate], /, *, run_id: str) -> BatchCounts:
+        """Store fetched items and the feeds' new state in one transaction.
+
+        Items a feed already sent with the same bytes add no new document.
+        """
+        with self.writing() as con, transaction(con):
+            counts = load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=True)
+            update_feeds(con, updates)
+            failed = sum(1 for update in updates if not update.ok)
+            con.execute(
+                "UPDATE runs SET failed_count = failed_count + $failed WHERE run_id = $run_id",
+                {"failed": failed, "run_id": run_id},
+            )
+            return counts
+
+    @wrap_duckdb_errors
+    def stored_item_keys(self, source_uri: str, item_keys: Sequence[str], /) -> set[str]:
+        """Which of these items a source has already delivered (to fetch full text only for new ones)."""
+        if not item_keys:
+            return set()
+        with self.reading() as con:
+            rows = con.execute(
+                "SELECT DISTINCT item_key FROM documents WHERE source_uri = $uri AND list_contains($keys, item_key)",
+                {"uri": source_uri, "keys": list(item_keys)},
+            ).fetchall()
+        return {str(row[0]) for row in rows}
 
     @wrap_duckdb_errors
     def finish_run(self, run_id: str, /, *, status: str, error: str | None = None) -> RunSummary:
@@ -165,11 +204,23 @@ class Database:
             return QueryResult([column[0] for column in cursor.description], cursor.fetchall())
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit the block's statements together, or roll all of them back."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
 def _run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> RunSummary:
     row = con.execute(
         """
         SELECT run_id, flow, status, seen_count, new_count, duplicate_count, quarantined_count, failed_count,
-               started_at, finished_at
+               unchanged_count, started_at, finished_at
         FROM runs WHERE run_id = $run_id
         """,
         {"run_id": run_id},

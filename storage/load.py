@@ -1,4 +1,4 @@
-"""Bulk load of one prepared batch, in one transaction.
+"""Bulk load of one prepared batch, inside the caller's transaction.
 
 Records become Arrow tables, registered with DuckDB, and every insert is one `INSERT ... SELECT` over
 them: no row-by-row inserts. Within the transaction: new articles (and their one-article stories),
@@ -28,35 +28,39 @@ class BatchCounts:
     new: int  # articles created
     duplicate: int  # documents whose article already existed (in the database or earlier in the batch)
     quarantined: int
+    unchanged: int = 0  # items skipped because the same source already sent the same bytes
 
 
 def article_id_from_key(body_key: str, /) -> str:
     return body_key[:ARTICLE_ID_HEX]
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, /, *, run_id: str, now: datetime) -> BatchCounts:
-    """Insert a batch in one transaction and return what it added."""
+def load_batch(
+    con: duckdb.DuckDBPyConnection, batch: Batch, /, *, run_id: str, now: datetime, skip_seen: bool = False
+) -> BatchCounts:
+    """Insert a batch and return what it added; the caller holds the transaction.
+
+    With `skip_seen` (feeds), an item whose source already sent the same bytes under the same key adds
+    no new document: re-fetching an unchanged feed adds no sightings.
+    """
     tables = _arrow_tables(batch)
     for name, table in tables.items():
         con.register(name, table)
-    con.begin()
     try:
+        unchanged = _stage_documents(con, skip_seen=skip_seen)
         new = _insert_articles(con, run_id=run_id, now=now)
         _insert_documents(con, run_id=run_id, now=now)
         _insert_evidence(con)
         _touch_stories(con, now=now)
-        _insert_quarantine(con, run_id=run_id, now=now)
+        quarantined = _insert_quarantine(con, run_id=run_id, now=now, skip_seen=skip_seen)
         counts = BatchCounts(
             seen=len(batch.documents) + len(batch.rejections),
             new=new,
-            duplicate=len(batch.documents) - new,
-            quarantined=len(batch.rejections),
+            duplicate=len(batch.documents) - new - unchanged,
+            quarantined=quarantined,
+            unchanged=unchanged + len(batch.rejections) - quarantined,
         )
         _count_run(con, run_id, counts)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     finally:
         for name in tables:
             con.unregister(name)
@@ -67,7 +71,7 @@ def _arrow_tables(batch: Batch) -> dict[str, pa.Table]:
     docs = batch.documents
     articles = [d.article for d in docs]
     return {
-        "batch_documents": pa.table(
+        "arrow_documents": pa.table(
             {
                 "ord": pa.array(range(len(docs)), pa.int64()),
                 "article_id": [article_id_from_key(a.body_key) for a in articles],
@@ -87,6 +91,7 @@ def _arrow_tables(batch: Batch) -> dict[str, pa.Table]:
                 "language": pa.array([a.language for a in articles], pa.string()),
                 "source_name": pa.array([a.source_name for a in articles], pa.string()),
                 "word_count": pa.array([a.word_count for a in articles], pa.int32()),
+                "full_text_status": pa.array([d.full_text_status for d in docs], pa.string()),
             }
         ),
         "batch_tags": pa.table(
@@ -121,6 +126,20 @@ def _arrow_tables(batch: Batch) -> dict[str, pa.Table]:
             }
         ),
     }
+
+
+def _stage_documents(con: duckdb.DuckDBPyConnection, *, skip_seen: bool) -> int:
+    """Copy the batch into `batch_documents`, leaving out already-stored items when asked; return how many."""
+    unseen = """
+        WHERE NOT EXISTS (
+            SELECT 1 FROM documents d
+            WHERE d.source_uri = b.source_uri AND d.item_key = b.item_key AND d.raw_sha256 = b.raw_sha256
+        )
+        QUALIFY row_number() OVER (PARTITION BY source_uri, item_key, raw_sha256 ORDER BY ord) = 1
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE batch_documents AS SELECT * FROM arrow_documents b {unseen if skip_seen else ''}")
+    row = con.execute("SELECT (SELECT count(*) FROM arrow_documents) - (SELECT count(*) FROM batch_documents)").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _insert_articles(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime) -> int:
@@ -167,7 +186,8 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datet
         """
         INSERT INTO documents BY NAME
         SELECT i.document_id, b.article_id, $run_id AS run_id, b.source_kind, b.source_uri, b.item_key,
-               b.title, b.credit, $now AS ingested_at, b.raw_sha256, b.raw_encoding, b.raw_text
+               b.title, b.credit, $now AS ingested_at, b.raw_sha256, b.raw_encoding, b.raw_text,
+               b.full_text_status
         FROM batch_documents b JOIN batch_document_ids i USING (ord)
         """,
         {"run_id": run_id, "now": now},
@@ -214,26 +234,36 @@ def _touch_stories(con: duckdb.DuckDBPyConnection, *, now: datetime) -> None:
     )
 
 
-def _insert_quarantine(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime) -> None:
-    con.execute(
-        """
+def _insert_quarantine(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime, skip_seen: bool) -> int:
+    """Quarantine the batch's rejections; with `skip_seen`, not those already quarantined with the same bytes."""
+    unseen = """
+        WHERE NOT EXISTS (
+            SELECT 1 FROM quarantine q
+            WHERE q.source_uri = r.source_uri AND q.item_key = r.item_key AND q.sample = r.sample
+        )
+    """
+    row = con.execute(
+        f"""
         INSERT INTO quarantine BY NAME
         SELECT nextval('quarantine_id_seq') AS quarantine_id, $run_id AS run_id, source_kind, source_uri,
                item_key, reason, detail, sample, size_bytes, $now AS quarantined_at
-        FROM batch_rejections ORDER BY ord
+        FROM batch_rejections r {unseen if skip_seen else ''} ORDER BY ord
         """,
         {"run_id": run_id, "now": now},
-    )
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _count_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: BatchCounts) -> None:
     con.execute(
         """
         UPDATE runs SET seen_count = seen_count + $seen, new_count = new_count + $new,
-            duplicate_count = duplicate_count + $duplicate, quarantined_count = quarantined_count + $quarantined
+            duplicate_count = duplicate_count + $duplicate, quarantined_count = quarantined_count + $quarantined,
+            unchanged_count = unchanged_count + $unchanged
         WHERE run_id = $run_id
         """,
         {
+            "unchanged": counts.unchanged,
             "seen": counts.seen,
             "new": counts.new,
             "duplicate": counts.duplicate,

@@ -146,8 +146,28 @@ def _create_core_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_feed_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 3: feeds config and health, unchanged re-sent items, full-text outcomes."""
+    con.execute(
+        """
+        ALTER TABLE runs ADD COLUMN unchanged_count INTEGER DEFAULT 0;  -- items already stored, skipped
+        ALTER TABLE feeds ADD COLUMN title VARCHAR;                  -- the feed's own title
+        ALTER TABLE feeds ADD COLUMN tags VARCHAR[];
+        ALTER TABLE feeds ADD COLUMN full_text BOOLEAN DEFAULT false;
+        ALTER TABLE feeds ADD COLUMN allow_private_links BOOLEAN DEFAULT false;
+        ALTER TABLE feeds ADD COLUMN added_at TIMESTAMPTZ;
+        ALTER TABLE feeds ADD COLUMN last_success_at TIMESTAMPTZ;
+        ALTER TABLE feeds ADD COLUMN last_warning VARCHAR;
+        ALTER TABLE feeds ADD COLUMN last_entry_count INTEGER;
+        -- NULL: no full text asked for; 'extracted'; otherwise why the feed's summary was kept
+        ALTER TABLE documents ADD COLUMN full_text_status VARCHAR;
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables: runs, stories, articles, documents, agency_tags, name_variants, quarantine, feeds", 2, _create_core_tables),
+    Migration(2, "feed state and health, runs.unchanged_count, documents.full_text_status", 3, _add_feed_state),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

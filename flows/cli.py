@@ -27,6 +27,7 @@ from ingest.errors import NewsflowError
 from storage import Database, QueryResult, RunSummary
 
 _MAX_CELL = 80  # characters shown per cell in table output
+DEFAULT_FEEDS_CONFIG = "feeds.toml"
 _QUARANTINE_SHOWN = 10
 
 
@@ -73,6 +74,17 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_db_option(files)
     files.set_defaults(handler=_ingest_files)
 
+    feeds = sources.add_parser(
+        "feeds",
+        help="fetch the RSS/Atom feeds that are due",
+        description="Fetch the RSS/Atom feeds that are due (all with --force) into the database.",
+    )
+    feeds.add_argument("--config", metavar="FILE", help=f"TOML feeds config (default: ./{DEFAULT_FEEDS_CONFIG} if present)")
+    feeds.add_argument("--feed", action="append", default=[], metavar="URL", help="a feed URL; may be repeated")
+    feeds.add_argument("--force", action="store_true", help="fetch every feed now, due or not")
+    _add_db_option(feeds)
+    feeds.set_defaults(handler=_ingest_feeds)
+
     sql = commands.add_parser(
         "sql",
         help="run a read-only SQL query",
@@ -118,11 +130,46 @@ def _ingest_files(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest_feeds(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    bad = [url for url in args.feed if not url.startswith(("http://", "https://"))]
+    if bad:
+        raise UsageError(f"--feed must be an http:// or https:// URL, not {bad[0]!r}")
+    config = args.config
+    if config is None and not args.feed:
+        if not Path(DEFAULT_FEEDS_CONFIG).exists():
+            raise UsageError(f"no feeds given: pass --config FILE or --feed URL (there is no ./{DEFAULT_FEEDS_CONFIG})")
+        config = DEFAULT_FEEDS_CONFIG
+    started = time.monotonic()
+    if prefect_api_url():
+        from flows.prefect_flows import ingest_feeds_flow
+
+        result = ingest_feeds_flow(config=config, feeds=list(args.feed), db=str(settings.db), force=args.force)
+    else:
+        from flows.feeds import feeds_from, run_ingest_feeds
+        from flows.settings import fetch_policy_from_env
+
+        try:
+            policy = fetch_policy_from_env()
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        result = run_ingest_feeds(feeds_from(config, args.feed), settings=settings, policy=policy, force=args.force)
+    print(f"{result.run.flow}: {result.due:,} feeds due, {result.due - len(result.failures):,} read, "
+          f"{len(result.failures):,} failed")
+    _print_run(result.run, Database(settings.db), time.monotonic() - started)
+    if result.failures:
+        print("failing feeds (url: error):")
+        for url, error in result.failures:
+            print(f"  {url}: {error}")
+    return 1 if result.run.status == "failed" else 0
+
+
 def _print_run(summary: RunSummary, database: Database, elapsed: float) -> None:
     print(
         f"{summary.flow}: {summary.seen:,} items in {elapsed:.1f} s into {database.path}\n"
         f"  new articles  {summary.new:>8,}\n"
         f"  duplicates    {summary.duplicate:>8,}\n"
+        f"  unchanged     {summary.unchanged:>8,}\n"
         f"  quarantined   {summary.quarantined:>8,}\n"
         f"  run_id        {summary.run_id}"
     )

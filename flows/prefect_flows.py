@@ -14,9 +14,12 @@ from typing import Any
 from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NO_CACHE
 
+from flows import feeds as feed_steps
+from flows.fetch import FetchPolicy, FetchResult
 from flows.files import FLOW_NAME, prepare_files_batch, run_ingest_files, store_batch
-from flows.settings import Settings
+from flows.settings import Settings, fetch_policy_from_env
 from ingest import Batch
+from ingest.records import FeedState
 from storage import BatchCounts, DatabaseBusyError, RunSummary
 
 
@@ -67,3 +70,61 @@ def _prepare_in_task(paths: list[str], max_file_bytes: int) -> Batch:
 
 def _store_in_task(db_path: str, batch: Batch, run_id: str) -> BatchCounts:
     return store_batch_task(db_path, batch, run_id)
+
+
+# Fetching retries inside (per request, with backoff and Retry-After); a task-level retry would
+# re-fetch every feed of the batch, so none is configured here.
+fetch_feeds_task = task(name="fetch-feeds-batch", cache_policy=NO_CACHE)(feed_steps.fetch_feeds)
+parse_feeds_task = task(name="parse-feeds-batch", cache_policy=NO_CACHE)(feed_steps.parse_feeds)
+full_text_task = task(name="fetch-full-text-batch", cache_policy=NO_CACHE)(feed_steps.add_full_text)
+store_feeds_task = task(
+    name="store-feeds-batch",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=_retry_when_busy,
+)(feed_steps.store_feeds)
+
+
+@flow(name=feed_steps.FLOW_NAME, log_prints=False)
+def ingest_feeds_flow(
+    config: str | None = None, feeds: list[str] | None = None, db: str | None = None, force: bool = False
+) -> feed_steps.FeedsRunSummary:
+    """Fetch the due RSS/Atom feeds of a TOML config (and/or given URLs) into the DuckDB database `db`."""
+    logger = get_run_logger()
+    settings = Settings.from_env(db=db)
+    flow_run_id = str(runtime.flow_run.id)
+    result = feed_steps.run_ingest_feeds(
+        feed_steps.feeds_from(config, feeds or []),
+        settings=settings,
+        policy=fetch_policy_from_env(),
+        force=force,
+        run_id=flow_run_id,
+        prefect_flow_run_id=flow_run_id,
+        fetch=_fetch_in_task,
+        parse=_parse_in_task,
+        full_text=_full_text_in_task,
+        store=_store_feeds_in_task,
+    )
+    for url, error in result.failures:
+        logger.warning("feed failed: %s: %s", url, error)
+    run = result.run
+    logger.info("run %s: %d feeds due, %d failed; %d items, %d new articles, %d unchanged, %d quarantined",
+                run.run_id, result.due, len(result.failures), run.seen, run.new, run.unchanged, run.quarantined)
+    return result
+
+
+def _fetch_in_task(states: list[FeedState], policy: FetchPolicy) -> list[FetchResult]:
+    return fetch_feeds_task(states, policy)
+
+
+def _parse_in_task(states: list[FeedState], results: list[FetchResult]) -> list[feed_steps.FeedResult]:
+    return parse_feeds_task(states, results)
+
+
+def _full_text_in_task(db: str, results: list[feed_steps.FeedResult], policy: FetchPolicy) -> list[feed_steps.FeedResult]:
+    return full_text_task(db, results, policy)
+
+
+def _store_feeds_in_task(db: str, results: list[feed_steps.FeedResult], run_id: str, settings: Settings) -> BatchCounts:
+    return store_feeds_task(db, results, run_id, settings)

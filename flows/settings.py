@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.files import DEFAULT_MAX_FILE_BYTES
 
+if TYPE_CHECKING:
+    from flows.fetch import FetchPolicy
+
 DEFAULT_DB = Path("data") / "news.duckdb"
 DEFAULT_BATCH_SIZE = 500
+DEFAULT_FEED_BATCH_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,9 @@ class Settings:
     db: Path  # NEWSFLOW_DB, else data/news.duckdb in the working directory
     batch_size: int  # NEWSFLOW_BATCH_SIZE: items per Prefect task and per database transaction
     max_file_bytes: int  # NEWSFLOW_MAX_FILE_BYTES: larger files are quarantined unread
+    feed_batch_size: int  # NEWSFLOW_FEED_BATCH_SIZE: feeds per fetch batch and per transaction
+    feed_interval: timedelta  # NEWSFLOW_FEED_INTERVAL_MINUTES: how often a healthy feed is due
+    feed_max_backoff: timedelta  # NEWSFLOW_FEED_MAX_BACKOFF_MINUTES: the longest wait after failures
 
     @classmethod
     def from_env(cls, *, db: str | Path | None = None) -> Settings:
@@ -26,10 +35,38 @@ class Settings:
             db=Path(db or os.environ.get("NEWSFLOW_DB") or DEFAULT_DB).expanduser().absolute(),
             batch_size=_positive_int("NEWSFLOW_BATCH_SIZE", DEFAULT_BATCH_SIZE),
             max_file_bytes=_positive_int("NEWSFLOW_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
+            feed_batch_size=_positive_int("NEWSFLOW_FEED_BATCH_SIZE", DEFAULT_FEED_BATCH_SIZE),
+            feed_interval=timedelta(minutes=_positive_int("NEWSFLOW_FEED_INTERVAL_MINUTES", 15)),
+            feed_max_backoff=timedelta(minutes=_positive_int("NEWSFLOW_FEED_MAX_BACKOFF_MINUTES", 6 * 60)),
         )
 
 
+def fetch_policy_from_env() -> FetchPolicy:
+    """HTTP limits: NEWSFLOW_HTTP_TIMEOUT (read, s), NEWSFLOW_HTTP_TOTAL_TIMEOUT (s), NEWSFLOW_HTTP_RETRIES,
+    NEWSFLOW_HTTP_MAX_BYTES, NEWSFLOW_HTTP_CONCURRENCY, NEWSFLOW_HTTP_PER_HOST."""
+    from flows.fetch import FetchPolicy  # imports httpx: only runs that fetch pay for it
+
+    defaults = FetchPolicy()
+    return FetchPolicy(
+        connect_timeout=defaults.connect_timeout,
+        read_timeout=float(_positive_int("NEWSFLOW_HTTP_TIMEOUT", int(defaults.read_timeout))),
+        total_timeout=float(_positive_int("NEWSFLOW_HTTP_TOTAL_TIMEOUT", int(defaults.total_timeout))),
+        max_bytes=_positive_int("NEWSFLOW_HTTP_MAX_BYTES", defaults.max_bytes),
+        retries=_non_negative_int("NEWSFLOW_HTTP_RETRIES", defaults.retries),
+        concurrency=_positive_int("NEWSFLOW_HTTP_CONCURRENCY", defaults.concurrency),
+        per_host=_positive_int("NEWSFLOW_HTTP_PER_HOST", defaults.per_host),
+    )
+
+
 def _positive_int(name: str, default: int) -> int:
+    return _int_at_least(name, default, 1)
+
+
+def _non_negative_int(name: str, default: int) -> int:
+    return _int_at_least(name, default, 0)
+
+
+def _int_at_least(name: str, default: int, minimum: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -37,8 +74,8 @@ def _positive_int(name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, not {value}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
     return value
 
 

@@ -7,13 +7,20 @@ rest of the batch goes on.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
 
 from ingest.agencies import tag_agencies
-from ingest.errors import NewsflowError
+from ingest.decode import decode_text
+from ingest.errors import NewsflowError, ParseError
+from ingest.feeds import FeedOutcome, parse_feed
 from ingest.fingerprint import article_key
 from ingest.names import apply_name_repairs, find_name_variants
-from ingest.parse import ParsedItem, parse_item, reject
+from ingest.parse import ParsedItem, article_from_html, parse_item, reject
 from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
+
+# Errors a parser bug can raise on odd input; caught per item so that one item cannot sink a batch.
+_ITEM_ERRORS = (NewsflowError, ValueError, LookupError, RecursionError)
 
 
 def prepare_batch(items: Iterable[RawItem | Rejection], /) -> Batch:
@@ -36,9 +43,43 @@ def _parse_safely(item: RawItem) -> list[ParsedItem | Rejection]:
     """A bug in a parser must cost one item, not the batch: it is quarantined as `parser_error`."""
     try:
         return list(parse_item(item))
-    except (NewsflowError, ValueError, LookupError, RecursionError) as exc:
+    except _ITEM_ERRORS as exc:
         detail = f"the parser failed on this item ({type(exc).__name__}: {exc}); please report it with the sample"
         return [reject(item, "parser_error", detail)]
+
+
+def prepare_feed(raw: RawItem, /, *, received_at: datetime) -> tuple[FeedOutcome, Batch]:
+    """Parse one fetched feed body into documents and rejections, with the feed-level outcome."""
+    try:
+        outcome, items = parse_feed(raw, received_at=received_at)
+    except _ITEM_ERRORS as exc:
+        error = f"the feed parser failed ({type(exc).__name__}: {exc}); please report it"
+        return FeedOutcome(raw.source_uri, None, 0, error, None, None), Batch()
+    documents = tuple(_document(raw, item) for item in items if isinstance(item, ParsedItem))
+    return outcome, Batch(documents, tuple(item for item in items if isinstance(item, Rejection)))
+
+
+def with_full_text(document: Document, page: bytes, /) -> Document:
+    """The document with its body replaced by the article text extracted from its page.
+
+    The feed's own title, link and date are kept (they are more reliable than a page's metadata).
+    If nothing can be extracted, the feed's summary stays and `full_text_status` says why.
+    """
+    try:
+        text, _ = decode_text(page)
+        extracted = article_from_html(text)
+    except _ITEM_ERRORS as exc:
+        detail = exc.detail if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
+        return replace(document, full_text_status=f"kept the feed summary: {detail}")
+    feed_article = document.article
+    combined = replace(
+        extracted,
+        title=feed_article.title,
+        url=feed_article.url or extracted.url,
+        published_at=feed_article.published_at or extracted.published_at,
+        language=feed_article.language or extracted.language,
+    )
+    return replace(document, article=build_article(combined), full_text_status="extracted")
 
 
 def _document(raw: RawItem, parsed: ParsedItem) -> Document:

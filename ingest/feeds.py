@@ -129,7 +129,8 @@ def _article(entry: Any, *, language: str | None, received_at: datetime) -> Pars
 
 def _published(entry: Any, received_at: datetime) -> datetime | None:
     """UTC publication time, or None when absent or in the future (a wrong date is worse than none)."""
-    parsed: time.struct_time | None = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get, not entry.get: feedparser's own get() maps "updated" to "published" with a warning.
+    parsed: time.struct_time | None = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     if parsed is None:
         return None
     moment = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
@@ -139,7 +140,7 @@ def _published(entry: Any, received_at: datetime) -> datetime | None:
 def _entry_record(entry: Any) -> dict[str, Any]:
     """The entry's own fields, as stored in documents.raw_text."""
     fields = ("id", "link", "title", "author", "published", "updated", "summary")
-    record = {name: entry.get(name) for name in fields if entry.get(name)}
+    record = {name: dict.get(entry, name) for name in fields if dict.get(entry, name)}
     if entry.get("content"):
         record["content"] = [part.get("value", "") for part in entry["content"]]
     if entry.get("tags"):

@@ -61,7 +61,7 @@ def parse_item(raw: RawItem, /) -> Iterator[ParsedItem | Rejection]:
         if suffix in JSON_SUFFIXES:
             yield from _parse_json_items(raw, text, encoding, lines=suffix != ".json")
             return
-        parse = _article_from_html if suffix in HTML_SUFFIXES else article_from_text
+        parse = article_from_html if suffix in HTML_SUFFIXES else article_from_text
         article = parse(text)
     except ParseError as exc:
         yield reject(raw, exc.reason, exc.detail)
@@ -186,7 +186,7 @@ def _dateline_patterns() -> tuple[re.Pattern[str], ...]:
     return read_patterns(shipped_path("datelines.txt"), whole_line=False)
 
 
-def _article_from_html(text: str) -> ParsedArticle:
+def article_from_html(text: str, /) -> ParsedArticle:
     """HTML page: trafilatura finds the main text and the metadata."""
     import trafilatura  # imported here: it costs ~0.3 s and most runs read no HTML
 

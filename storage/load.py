@@ -176,10 +176,17 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, *, run_id: str, now: dateti
 
 
 def _insert_documents(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datetime) -> None:
+    """Ids continue from the largest stored one in batch order, so they follow arrival order.
+
+    Safe because a write transaction runs under the writers' exclusive lock (storage/lock.py).
+    """
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE batch_document_ids AS
-        SELECT ord, nextval('document_id_seq') AS document_id, article_id FROM batch_documents ORDER BY ord
+        SELECT ord, (SELECT coalesce(max(document_id), 0) FROM documents) + row_number() OVER (ORDER BY ord)
+                    AS document_id,
+               article_id
+        FROM batch_documents
         """
     )
     con.execute(
@@ -245,9 +252,11 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, *, run_id: str, now: date
     row = con.execute(
         f"""
         INSERT INTO quarantine BY NAME
-        SELECT nextval('quarantine_id_seq') AS quarantine_id, $run_id AS run_id, source_kind, source_uri,
+        SELECT (SELECT coalesce(max(quarantine_id), 0) FROM quarantine) + row_number() OVER (ORDER BY ord)
+                   AS quarantine_id,
+               $run_id AS run_id, source_kind, source_uri,
                item_key, reason, detail, sample, size_bytes, $now AS quarantined_at
-        FROM batch_rejections r {unseen if skip_seen else ''} ORDER BY ord
+        FROM batch_rejections r {unseen if skip_seen else ''}
         """,
         {"run_id": run_id, "now": now},
     ).fetchone()

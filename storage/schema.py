@@ -28,9 +28,6 @@ def _create_core_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Issue 2: the storage contract of DESIGN §5."""
     con.execute(
         """
-        CREATE SEQUENCE document_id_seq START 1;
-        CREATE SEQUENCE quarantine_id_seq START 1;
-
         -- One row per flow run; counters are updated in the same transaction as each batch, so they
         -- always match what the run committed, even if it was killed.
         CREATE TABLE runs (

@@ -121,3 +121,42 @@ def test_every_command_has_help(tmp_path: Path) -> None:
     for args in (["--help"], ["ingest", "--help"], ["ingest", "files", "--help"], ["sql", "--help"]):
         result = run_newsflow(args, cwd=tmp_path)
         assert result.returncode == 0 and "usage: newsflow" in result.stdout
+
+
+def test_ingest_feeds_reports_failures_and_exits_zero_when_the_run_completed(
+    tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.feedserver import FeedServer, conditional, rss
+
+    with FeedServer() as server:
+        good = server.route("/good.xml", conditional(lambda: rss(("g1", "A headline", "Some text here."))))
+        config = tmp_path / "feeds.toml"
+        config.write_text(f'[[feeds]]\nurl = "{good}"\nname = "Good"\n')
+        code = main(["ingest", "feeds", "--config", str(config), "--feed", server.url("/missing.xml"), "--db", str(db_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "2 feeds due, 1 read, 1 failed" in out and "/missing.xml: HTTP 404" in out
+    assert _rows(db_path, "SELECT name, last_status FROM feeds ORDER BY url") == [("Good", 200), (None, 404)]
+
+
+def test_ingest_feeds_exits_nonzero_when_nothing_could_be_fetched(tmp_path: Path, db_path: Path) -> None:
+    from tests.feedserver import FeedServer
+
+    with FeedServer() as server:
+        result = run_newsflow(["ingest", "feeds", "--feed", server.url("/a.xml"), "--db", str(db_path)], cwd=tmp_path,
+                              env={"NEWSFLOW_HTTP_RETRIES": "0"})
+    assert result.returncode == 1 and "1 failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "feeds"], "no feeds given: pass --config FILE or --feed URL"),
+        (["ingest", "feeds", "--feed", "ftp://example.org/rss"], "--feed must be an http:// or https:// URL"),
+        (["ingest", "feeds", "--config", "/no/feeds.toml"], "feeds config /no/feeds.toml does not exist"),
+    ],
+)
+def test_bad_feed_arguments_get_one_line(args: list[str], message: str, tmp_path: Path) -> None:
+    result = run_newsflow(args, cwd=tmp_path)
+    assert result.returncode in (1, 2) and len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr

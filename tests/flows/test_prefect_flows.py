@@ -66,3 +66,16 @@ def test_without_a_prefect_server_the_cli_runs_without_prefect(tmp_path: Path) -
     result = run_newsflow(["ingest", "files", str(EXAMPLES), "--db", str(db_path)], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert Database(db_path).query("SELECT prefect_flow_run_id, status FROM runs").rows == [(None, "completed")]
+
+
+def test_the_feeds_flow_runs_batch_tasks_and_records_its_run(prefect_api: str, db_path: Path) -> None:
+    from flows.prefect_flows import ingest_feeds_flow
+    from tests.feedserver import FeedServer, conditional, rss
+
+    with FeedServer() as server:
+        url = server.route("/feed.xml", conditional(lambda: rss(("p1", "Prefect headline", "Body text of it."))))
+        result = ingest_feeds_flow(feeds=[url, server.url("/gone.xml")], db=str(db_path))
+    assert (result.due, result.run.new, [u for u, _ in result.failures]) == (2, 1, [server.url("/gone.xml")])
+    ((prefect_id, flow, failed),) = Database(db_path).query("SELECT prefect_flow_run_id, flow, failed_count FROM runs").rows
+    assert (flow, failed) == ("ingest-feeds", 1)
+    assert _flow_run_state(prefect_api, str(prefect_id)) == ("ingest-feeds", "COMPLETED")

@@ -18,6 +18,7 @@ from email.utils import parsedate_to_datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flows.fetch import FetchPolicy, FetchRequest, FetchResult, fetch_all, is_private_url
 from flows.settings import Settings
@@ -117,7 +118,7 @@ def parse_feeds(states: list[FeedState], results: list[FetchResult]) -> list[Fee
             parsed.append(FeedResult(state, fetch, None, Batch(), digest))
             continue
         raw = RawItem("feed", state.url, state.url, fetch.body, "feed", fetch.headers)
-        outcome, batch = prepare_feed(raw, received_at=fetch.fetched_at)
+        outcome, batch = prepare_feed(raw, received_at=fetch.fetched_at, base_url=fetch.final_url)
         parsed.append(FeedResult(state, fetch, outcome, batch, digest))
     return parsed
 
@@ -222,7 +223,7 @@ def run_ingest_feeds(
     failures: list[tuple[str, str]] = []
     due_count = 0
     try:
-        due = database.prepare_feeds(feeds, force=force)
+        due = _interleave_hosts(database.prepare_feeds(feeds, force=force))
         due_count = len(due)
         for chunk in _chunks(due, settings.feed_batch_size):
             results = parse(chunk, fetch(chunk, policy))
@@ -258,6 +259,19 @@ def _valid_http_date(value: str | None) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def _interleave_hosts(states: Sequence[FeedState]) -> list[FeedState]:
+    """Round-robin over hosts, so that a batch spreads over many hosts.
+
+    Requests per host are limited (politeness); a batch holding many feeds of one host would wait on
+    that host alone while the others sit idle. Order within a host is kept (most overdue first).
+    """
+    by_host: dict[str, list[FeedState]] = {}
+    for state in states:
+        by_host.setdefault(urlsplit(state.url).netloc, []).append(state)
+    queues = list(by_host.values())
+    return [queue[i] for i in range(max(map(len, queues), default=0)) for queue in queues if i < len(queue)]
 
 
 def _chunks(items: Sequence[FeedState], size: int) -> Iterator[list[FeedState]]:

@@ -155,7 +155,10 @@ async def _attempt(client: httpx.AsyncClient, request: FetchRequest, policy: Fet
                     if response.status_code in RETRYABLE_STATUS:
                         raise _Retryable(result)
                     return result
-                body = await _read_body(response, policy.max_bytes)
+                try:
+                    body = await _read_body(response, policy.max_bytes)
+                except _Refused as exc:
+                    return failed(str(exc), 200, None, response_headers, final_url)
                 return FetchResult(request.url, fetched_at, 200, body, _decoded_headers(response_headers), None,
                                    attempt, None, final_url)
     except TimeoutError:

@@ -48,10 +48,10 @@ def _parse_safely(item: RawItem) -> list[ParsedItem | Rejection]:
         return [reject(item, "parser_error", detail)]
 
 
-def prepare_feed(raw: RawItem, /, *, received_at: datetime) -> tuple[FeedOutcome, Batch]:
+def prepare_feed(raw: RawItem, /, *, received_at: datetime, base_url: str | None = None) -> tuple[FeedOutcome, Batch]:
     """Parse one fetched feed body into documents and rejections, with the feed-level outcome."""
     try:
-        outcome, items = parse_feed(raw, received_at=received_at)
+        outcome, items = parse_feed(raw, received_at=received_at, base_url=base_url)
     except _ITEM_ERRORS as exc:
         error = f"the feed parser failed ({type(exc).__name__}: {exc}); please report it"
         return FeedOutcome(raw.source_uri, None, 0, error, None, None), Batch()

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -43,13 +44,19 @@ class FeedOutcome:
     ttl_minutes: int | None  # the feed's own <ttl>, if any
 
 
-def parse_feed(raw: RawItem, /, *, received_at: datetime) -> tuple[FeedOutcome, list[ParsedItem | Rejection]]:
-    """Parse a fetched feed body into items; `received_at` is when the bytes arrived (UTC)."""
+def parse_feed(
+    raw: RawItem, /, *, received_at: datetime, base_url: str | None = None
+) -> tuple[FeedOutcome, list[ParsedItem | Rejection]]:
+    """Parse a fetched feed body into items.
+
+    `received_at` is when the bytes arrived (UTC); `base_url` is where they came from after redirects
+    (the feed URL when None), against which relative links are resolved.
+    """
     if _ENTITY_DECLARATION.search(raw.data[:65536]):
         error = "refused: the feed declares XML entities (<!ENTITY>), the shape of an entity-expansion bomb"
         return FeedOutcome(raw.source_uri, None, 0, error, None, None), []
     headers = {key.lower(): value for key, value in raw.headers}
-    headers.setdefault("content-location", raw.source_uri)
+    headers["content-location"] = _base(base_url or raw.source_uri, headers.get("content-location"))
     parsed = feedparser.parse(raw.data, response_headers=headers, resolve_relative_uris=True, sanitize_html=True)
     problem = _describe_bozo(parsed) if parsed.get("bozo") else None
     language = _short_language(parsed.feed.get("language"))
@@ -166,6 +173,18 @@ def _describe_bozo(parsed: Mapping[str, Any]) -> str:
     if name == "NonXMLContentType":
         return f"the server did not call it XML ({message}); parsed anyway"
     return f"{name}: {message}" if message else name
+
+
+def _base(url: str, content_location: str | None) -> str:
+    """The base URL for relative links: a Content-Location header resolved against the URL, if it is http(s).
+
+    feedparser takes Content-Location as the base as it is; a relative one ("/feed/pg.cgi") or an unsafe
+    one ("javascript:...") would leave every relative link unresolved or worse.
+    """
+    if not content_location:
+        return url
+    joined = urljoin(url, content_location.strip())
+    return joined if urlsplit(joined).scheme in ("http", "https") else url
 
 
 def _ttl(value: Any) -> int | None:

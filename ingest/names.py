@@ -33,6 +33,10 @@ LONG_FORM_LENGTH = 8  # from this length two edits are allowed instead of one
 # typos are ("blinke" 0, "rodick" 0), while real words and real surnames are not ("bidet" 2.58,
 # "horan" 2.79, "browne" 3.42).
 RARE_ZIPF = 1.5
+# Two forms that are both this common are words, even after the same capitalised word ("Interior
+# Minister" / "Interior Ministry"): "minister" is 5.0, while real surname pairs seen with one first name
+# have at least one rarer form ("andersen" 3.27, "macdonald" 3.69).
+COMMON_WORD_ZIPF = 4.0
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
 
 # Words that start with anything but an ASCII lower-case letter: the only ones that can be names.
@@ -104,7 +108,7 @@ def _candidate_pairs(names: set[str], aliases: _Aliases) -> set[tuple[str, str]]
     Edit distances of all pairs come from one vectorised rapidfuzz call; a Python loop over pairs
     was a third of the whole ingest time.
     """
-    forms = sorted(form for form in names if len(form) >= MIN_FORM_LENGTH)
+    forms = sorted(form for form in names if len(form) >= MIN_FORM_LENGTH and form not in _honorifics())
     pairs = set()
     if len(forms) > 1:
         distances = cdist(forms, forms, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int8)
@@ -164,6 +168,8 @@ def _guard(a: str, b: str, givens: dict[str, Counter[str]]) -> str | None:
     short, long = sorted((a, b), key=len)
     if a.lower() == b.lower():
         return "same word in another case (house style, not a typo)"
+    if min(_word_frequency(a), _word_frequency(b)) >= COMMON_WORD_ZIPF:
+        return "two common words (Minister/Ministry), not a misspelt name"
     if long.startswith(short) and long[len(short) :] in _derived_endings():
         return "derived word or plural"
     for masculine, feminine in _gendered_endings():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,10 +35,20 @@ class Response:
 Route = Callable[[Request], Response]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up (timeouts, caps, closed keep-alive connections) is expected here, not an error."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class FeedServer:
     """`server.route("/feed.xml", handler)`; `server.url("/feed.xml")`; `server.requests`."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        if not host.startswith("127."):
+            raise ValueError("the feed server binds loopback addresses only")
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         self.stopping = threading.Event()
@@ -77,7 +88,7 @@ class FeedServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietServer((host, 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 

@@ -38,7 +38,7 @@ QUERY_QUARANTINE = "SELECT item_key, reason, detail FROM quarantine ORDER BY ite
 # Direct trafilatura.extract calls to compare with (names of at most 20 characters keep evaluate.py's table aligned):
 # the extraction options newsflow passes, and trafilatura's defaults (which include comments and tables).
 TRAFILATURA_OPTIONS: dict[str, dict[str, Any]] = {
-    "trafilatura_nf_opts": {"include_comments": False, "include_tables": False, "deduplicate": False},
+    "trafilatura_nf_opts": {"include_comments": False, "include_tables": True, "deduplicate": False},
     "trafilatura_default": {},
 }
 

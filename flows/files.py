@@ -7,28 +7,56 @@ both paths do identical work and write identical rows.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from flows.settings import Settings
-from ingest import Batch, iter_file_paths, prepare_batch, read_file
+from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
+from ingest.records import SeenFile
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"
 PrepareStep = Callable[[list[str], int], Batch]
-StoreStep = Callable[[str, Batch, str], BatchCounts]
+StoreStep = Callable[[str, Batch, str, bool, int], BatchCounts]
 
 
 def prepare_files_batch(paths: list[str], max_file_bytes: int) -> Batch:
     """Read and ingest one batch of files; bad files become rejections, never exceptions."""
-    return prepare_batch(read_file(Path(path), max_bytes=max_file_bytes) for path in paths)
+    raws = [read_file(Path(path), max_bytes=max_file_bytes) for path in paths]
+    batch = prepare_batch(raws)
+    return replace(batch, seen_files=tuple(_seen(raw) for raw in raws if isinstance(raw, RawItem)))
 
 
-def store_batch(db_path: str, batch: Batch, run_id: str) -> BatchCounts:
+def store_batch(db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int) -> BatchCounts:
     """Load one prepared batch in one transaction."""
-    return Database(db_path).add_batch(batch, run_id=run_id)
+    return Database(db_path).add_batch(batch, run_id=run_id, skip_seen=only_new, unread=unread)
+
+
+def _seen(raw: RawItem) -> SeenFile:
+    stat = os.stat(raw.source_uri)
+    return SeenFile(raw.source_uri, stat.st_size, _mtime(stat), hashlib.sha256(raw.data).hexdigest())
+
+
+def _mtime(stat: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(stat.st_mtime, UTC)
+
+
+def _unchanged(database: Database, paths: list[Path]) -> set[str]:
+    """Paths whose size and modification time match the last read (the inbox skips them unread)."""
+    stats = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue  # gone or unreadable: reading it will quarantine it with the reason
+        stats.append((str(path), stat.st_size, _mtime(stat)))
+    return database.unchanged_files(stats)
 
 
 def run_ingest_files(
@@ -36,25 +64,31 @@ def run_ingest_files(
     /,
     *,
     settings: Settings,
+    only_new: bool = False,
     run_id: str | None = None,
     prefect_flow_run_id: str | None = None,
     prepare: PrepareStep = prepare_files_batch,
     store: StoreStep = store_batch,
     on_batch: Callable[[BatchCounts], None] | None = None,
 ) -> RunSummary:
-    """Ingest files and folders into the database; the `runs` row records the outcome."""
+    """Ingest files and folders into the database; the `runs` row records the outcome.
+
+    With `only_new` (the inbox), files unchanged since they were last read are skipped unread, and
+    items already stored with the same content add nothing. Files are never moved or deleted.
+    """
     database = Database(settings.db)
     run_id = run_id or uuid.uuid4().hex
     database.start_run(
         run_id,
         flow=FLOW_NAME,
-        parameters={"paths": [str(p) for p in paths], "db": str(settings.db)},
+        parameters={"paths": [str(p) for p in paths], "db": str(settings.db), "only_new": only_new},
         prefect_flow_run_id=prefect_flow_run_id,
     )
     try:
         for chunk in _chunks(iter_file_paths(paths), settings.batch_size):
-            batch = prepare([str(path) for path in chunk], settings.max_file_bytes)
-            counts = store(str(settings.db), batch, run_id)
+            unchanged = _unchanged(database, chunk) if only_new else set()
+            batch = prepare([str(path) for path in chunk if str(path) not in unchanged], settings.max_file_bytes)
+            counts = store(str(settings.db), batch, run_id, only_new, len(unchanged))
             if on_batch is not None:
                 on_batch(counts)
     except BaseException as exc:

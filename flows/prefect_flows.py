@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, runtime, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import feeds as feed_steps
+from flows import maintenance as maintenance_steps
 from flows.fetch import FetchPolicy, FetchResult
 from flows.files import FLOW_NAME, prepare_files_batch, run_ingest_files, store_batch
 from flows.settings import Settings, fetch_policy_from_env
@@ -40,8 +41,11 @@ store_batch_task = task(
 
 
 @flow(name=FLOW_NAME, log_prints=False)
-def ingest_files_flow(paths: list[str], db: str | None = None) -> RunSummary:
-    """Ingest article files and folders (recursively) into the DuckDB database `db`."""
+def ingest_files_flow(paths: list[str], db: str | None = None, only_new: bool = False) -> RunSummary:
+    """Ingest article files and folders (recursively) into the DuckDB database `db`.
+
+    `only_new` (the inbox deployment): skip files unchanged since they were last read.
+    """
     logger = get_run_logger()
     settings = Settings.from_env(db=db)
     flow_run_id = str(runtime.flow_run.id)
@@ -53,6 +57,7 @@ def ingest_files_flow(paths: list[str], db: str | None = None) -> RunSummary:
     summary = run_ingest_files(
         [str(Path(p)) for p in paths],
         settings=settings,
+        only_new=only_new,
         run_id=flow_run_id,
         prefect_flow_run_id=flow_run_id,
         prepare=_prepare_in_task,
@@ -68,8 +73,8 @@ def _prepare_in_task(paths: list[str], max_file_bytes: int) -> Batch:
     return prepare_files_task(paths, max_file_bytes)
 
 
-def _store_in_task(db_path: str, batch: Batch, run_id: str) -> BatchCounts:
-    return store_batch_task(db_path, batch, run_id)
+def _store_in_task(db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int) -> BatchCounts:
+    return store_batch_task(db_path, batch, run_id, only_new, unread)
 
 
 # Fetching retries inside (per request, with backoff and Retry-After); a task-level retry would
@@ -128,3 +133,16 @@ def _full_text_in_task(db: str, results: list[feed_steps.FeedResult], policy: Fe
 
 def _store_feeds_in_task(db: str, results: list[feed_steps.FeedResult], run_id: str, settings: Settings) -> BatchCounts:
     return store_feeds_task(db, results, run_id, settings)
+
+
+@flow(name=maintenance_steps.FLOW_NAME, log_prints=False)
+def maintenance_flow(db: str | None = None, snapshot_dir: str | None = "data/snapshots") -> maintenance_steps.MaintenanceSummary:
+    """Rebuild the full-text index, checkpoint the database, export a Parquet snapshot partitioned by day."""
+    settings = Settings.from_env(db=db)
+    flow_run_id = str(runtime.flow_run.id)
+    folder = Path(snapshot_dir).absolute() if snapshot_dir else None
+    result = maintenance_steps.run_maintenance(
+        settings=settings, snapshot_dir=folder, run_id=flow_run_id, prefect_flow_run_id=flow_run_id
+    )
+    get_run_logger().info("maintenance done; snapshot: %s", ", ".join(f"{t} -> {p}" for t, p in result.snapshot.items()))
+    return result

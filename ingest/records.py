@@ -110,11 +110,22 @@ class Document:
 
 
 @dataclass(frozen=True)
+class SeenFile:
+    """A local file as it was when read, so an inbox run can skip it while it stays the same."""
+
+    path: str
+    size_bytes: int
+    modified_at: datetime  # UTC modification time
+    sha256: str  # hex SHA-256 of the whole file
+
+
+@dataclass(frozen=True)
 class Batch:
     """What one batch of raw items became: documents to store and rejections to quarantine."""
 
     documents: tuple[Document, ...] = field(default_factory=tuple)
     rejections: tuple[Rejection, ...] = field(default_factory=tuple)
+    seen_files: tuple[SeenFile, ...] = field(default_factory=tuple)  # files read for this batch
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any, Callable, ParamSpec, TypeVar
 
 import duckdb
+import pyarrow as pa
 
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from storage.errors import DatabaseMissingError, QueryError, SchemaVersionError, StorageError
 from storage.feeds import due_feeds, register_feeds, update_feeds
+from storage.maintenance import checkpoint, export_parquet, rebuild_search_index
 from storage.load import BatchCounts, load_batch
 from storage.lock import connect_waiting, file_lock, lock_timeout
 from storage.schema import LATEST_VERSION, migrate, schema_version
@@ -136,10 +138,35 @@ class Database:
             )
 
     @wrap_duckdb_errors
-    def add_batch(self, batch: Batch, /, *, run_id: str) -> BatchCounts:
-        """Store one batch in one transaction: all of it or, after a crash, none of it."""
+    def add_batch(self, batch: Batch, /, *, run_id: str, skip_seen: bool = False, unread: int = 0) -> BatchCounts:
+        """Store one batch in one transaction: all of it or, after a crash, none of it.
+
+        With `skip_seen`, items whose source already delivered the same bytes add nothing (inbox runs);
+        `unread` counts files skipped unread in the run's counters.
+        """
         with self.writing() as con, transaction(con):
-            return load_batch(con, batch, run_id=run_id, now=utc_now())
+            return load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=skip_seen, unread=unread)
+
+    @wrap_duckdb_errors
+    def unchanged_files(self, files: Sequence[tuple[str, int, datetime]], /) -> set[str]:
+        """Paths whose size and modification time are as when they were last read."""
+        if not files or not self.path.exists():
+            return set()
+        table = pa.table(
+            {
+                "path": pa.array([f[0] for f in files], pa.string()),
+                "size_bytes": pa.array([f[1] for f in files], pa.int64()),
+                "modified_at": pa.array([f[2] for f in files], pa.timestamp("us", tz="UTC")),
+            }
+        )
+        with self.reading() as con:
+            if schema_version(con) < 3:
+                return set()
+            con.register("candidate_files", table)
+            rows = con.execute(
+                "SELECT c.path FROM candidate_files c JOIN files_seen f USING (path, size_bytes, modified_at)"
+            ).fetchall()
+        return {str(row[0]) for row in rows}
 
     @wrap_duckdb_errors
     def prepare_feeds(self, feeds: Sequence[FeedConfig], /, *, force: bool) -> list[FeedState]:
@@ -188,6 +215,14 @@ class Database:
                 {"status": status, "now": utc_now(), "error": error, "run_id": run_id},
             )
             return _run_summary(con, run_id)
+
+    @wrap_duckdb_errors
+    def maintain(self, *, snapshot_dir: Path | None) -> dict[str, Path]:
+        """Rebuild the search index, checkpoint, and export a Parquet snapshot when a folder is given."""
+        with self.writing() as con:
+            rebuild_search_index(con)
+            checkpoint(con)
+            return export_parquet(con, snapshot_dir) if snapshot_dir is not None else {}
 
     @wrap_duckdb_errors
     def query(self, sql: str, /, parameters: Mapping[str, Any] | None = None) -> QueryResult:

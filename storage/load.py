@@ -36,12 +36,20 @@ def article_id_from_key(body_key: str, /) -> str:
 
 
 def load_batch(
-    con: duckdb.DuckDBPyConnection, batch: Batch, /, *, run_id: str, now: datetime, skip_seen: bool = False
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    /,
+    *,
+    run_id: str,
+    now: datetime,
+    skip_seen: bool = False,
+    unread: int = 0,
 ) -> BatchCounts:
     """Insert a batch and return what it added; the caller holds the transaction.
 
-    With `skip_seen` (feeds), an item whose source already sent the same bytes under the same key adds
-    no new document: re-fetching an unchanged feed adds no sightings.
+    With `skip_seen` (feeds, the inbox), an item whose source already sent the same bytes under the same
+    key adds no new document: re-fetching an unchanged feed adds no sightings. `unread` counts items the
+    caller skipped without reading (inbox files unchanged since last read) as seen and unchanged.
     """
     tables = _arrow_tables(batch)
     for name, table in tables.items():
@@ -54,13 +62,14 @@ def load_batch(
         _touch_stories(con, now=now)
         quarantined = _insert_quarantine(con, run_id=run_id, now=now, skip_seen=skip_seen)
         counts = BatchCounts(
-            seen=len(batch.documents) + len(batch.rejections),
+            seen=len(batch.documents) + len(batch.rejections) + unread,
             new=new,
             duplicate=len(batch.documents) - new - unchanged,
             quarantined=quarantined,
-            unchanged=unchanged + len(batch.rejections) - quarantined,
+            unchanged=unchanged + len(batch.rejections) - quarantined + unread,
         )
         _count_run(con, run_id, counts)
+        _record_files(con, batch, run_id=run_id, now=now)
     finally:
         for name in tables:
             con.unregister(name)
@@ -280,3 +289,29 @@ def _count_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: BatchCounts)
             "run_id": run_id,
         },
     )
+
+
+def _record_files(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str, now: datetime) -> None:
+    if not batch.seen_files:
+        return
+    files = pa.table(
+        {
+            "path": pa.array([f.path for f in batch.seen_files], pa.string()),
+            "size_bytes": pa.array([f.size_bytes for f in batch.seen_files], pa.int64()),
+            "modified_at": pa.array([f.modified_at for f in batch.seen_files], pa.timestamp("us", tz="UTC")),
+            "sha256": pa.array([f.sha256 for f in batch.seen_files], pa.string()),
+        }
+    )
+    con.register("arrow_seen_files", files)
+    try:
+        con.execute(
+            """
+            INSERT OR REPLACE INTO files_seen BY NAME
+            SELECT path, size_bytes, modified_at, sha256, $run_id AS last_run_id, $now AS last_read_at
+            FROM arrow_seen_files
+            QUALIFY row_number() OVER (PARTITION BY path) = 1
+            """,
+            {"run_id": run_id, "now": now},
+        )
+    finally:
+        con.unregister("arrow_seen_files")

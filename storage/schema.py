@@ -162,9 +162,26 @@ def _add_feed_state(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_files_seen(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 5: remember files as they were read, so the inbox deployment reads only new or changed ones."""
+    con.execute(
+        """
+        CREATE TABLE files_seen (
+            path         VARCHAR PRIMARY KEY,   -- absolute path
+            size_bytes   BIGINT NOT NULL,
+            modified_at  TIMESTAMPTZ NOT NULL,  -- file modification time when last read
+            sha256       VARCHAR NOT NULL,      -- content hash when last read
+            last_run_id  VARCHAR NOT NULL,
+            last_read_at TIMESTAMPTZ NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables: runs, stories, articles, documents, agency_tags, name_variants, quarantine, feeds", 2, _create_core_tables),
     Migration(2, "feed state and health, runs.unchanged_count, documents.full_text_status", 3, _add_feed_state),
+    Migration(3, "files_seen: files as last read, for the inbox", 5, _add_files_seen),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

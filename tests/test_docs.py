@@ -40,14 +40,16 @@ def test_every_table_and_column_is_documented_in_schema_md(db_path: Path) -> Non
     assert {t: sorted(c) for t, c in actual.items()} == {t: sorted(documented.get(t, set())) for t in actual}
 
 
-def test_prefect_yaml_entrypoints_name_real_flows() -> None:
+def test_prefect_yaml_deploys_the_three_flows_with_parameters_they_take() -> None:
     import importlib
 
     config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
-    assert config["deployments"]
+    names = set()
     for deployment in config["deployments"]:
         module_path, _, attribute = deployment["entrypoint"].partition(":")
         module = importlib.import_module(module_path.removesuffix(".py").replace("/", "."))
         flow = getattr(module, attribute)
-        assert flow.name == "ingest-files"
+        names.add(f"{flow.name}/{deployment['name']}")
         assert set(deployment.get("parameters", {})) <= set(flow.parameters.properties)
+        assert deployment["work_pool"]["name"] == "newsflow" and deployment["concurrency_limit"]["limit"] == 1
+    assert names == {"ingest-files/inbox", "ingest-feeds/every-15-minutes", "maintenance/nightly"}

@@ -1,0 +1,37 @@
+"""The maintenance pipeline: search index, checkpoint, Parquet snapshot, with a `runs` row."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flows.settings import Settings
+from storage import Database, RunSummary
+
+FLOW_NAME = "maintenance"
+
+
+@dataclass(frozen=True)
+class MaintenanceSummary:
+    run: RunSummary
+    snapshot: dict[str, Path]  # table -> folder of its Parquet files
+
+
+def run_maintenance(
+    *, settings: Settings, snapshot_dir: Path | None, run_id: str | None = None, prefect_flow_run_id: str | None = None
+) -> MaintenanceSummary:
+    database = Database(settings.db)
+    run_id = run_id or uuid.uuid4().hex
+    database.start_run(
+        run_id,
+        flow=FLOW_NAME,
+        parameters={"db": str(settings.db), "snapshot_dir": str(snapshot_dir) if snapshot_dir else None},
+        prefect_flow_run_id=prefect_flow_run_id,
+    )
+    try:
+        written = database.maintain(snapshot_dir=snapshot_dir)
+    except BaseException as exc:
+        database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    return MaintenanceSummary(database.finish_run(run_id, status="completed"), written)

@@ -16,7 +16,8 @@ import csv
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -28,7 +29,6 @@ from storage import Database, QueryResult, RunSummary
 
 _MAX_CELL = 80  # characters shown per cell in table output
 DEFAULT_FEEDS_CONFIG = "feeds.toml"
-_QUARANTINE_SHOWN = 10
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,6 +85,18 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_db_option(feeds)
     feeds.set_defaults(handler=_ingest_feeds)
 
+    serve = commands.add_parser(
+        "serve",
+        help="run the scheduled deployments from this process",
+        description="Serve the inbox (hourly), feeds (every 15 minutes) and maintenance (nightly) deployments "
+        "from this process. Without PREFECT_API_URL a local Prefect server is started and stopped with it.",
+    )
+    serve.add_argument("--inbox", default="data/inbox", metavar="DIR", help="folder read hourly (default: data/inbox)")
+    serve.add_argument("--config", default=DEFAULT_FEEDS_CONFIG, metavar="FILE", help="feeds config (default: feeds.toml)")
+    serve.add_argument("--snapshots", default="data/snapshots", metavar="DIR", help="Parquet snapshots (default: data/snapshots)")
+    _add_db_option(serve)
+    serve.set_defaults(handler=_serve)
+
     sql = commands.add_parser(
         "sql",
         help="run a read-only SQL query",
@@ -125,7 +137,8 @@ def _ingest_files(args: argparse.Namespace) -> int:
     else:
         from flows.files import run_ingest_files
 
-        summary = run_ingest_files(args.paths, settings=settings)
+        with _progress_bar("files") as progress:
+            summary = run_ingest_files(args.paths, settings=settings, progress=progress)
     _print_run(summary, Database(settings.db), time.monotonic() - started)
     return 0
 
@@ -153,37 +166,54 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
             policy = fetch_policy_from_env()
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        result = run_ingest_feeds(feeds_from(config, args.feed), settings=settings, policy=policy, force=args.force)
-    print(f"{result.run.flow}: {result.due:,} feeds due, {result.due - len(result.failures):,} read, "
-          f"{len(result.failures):,} failed")
-    _print_run(result.run, Database(settings.db), time.monotonic() - started)
-    if result.failures:
-        print("failing feeds (url: error):")
-        for url, error in result.failures:
-            print(f"  {url}: {error}")
+        with _progress_bar("feeds") as progress:
+            result = run_ingest_feeds(feeds_from(config, args.feed), settings=settings, policy=policy,
+                                      force=args.force, progress=progress)
+    print(f"{result.due:,} feeds due, {result.due - len(result.failures):,} read, {len(result.failures):,} failed")
+    _print_run(result.run, Database(settings.db), time.monotonic() - started, result.failures)
     return 1 if result.run.status == "failed" else 0
 
 
-def _print_run(summary: RunSummary, database: Database, elapsed: float) -> None:
-    print(
-        f"{summary.flow}: {summary.seen:,} items in {elapsed:.1f} s into {database.path}\n"
-        f"  new articles  {summary.new:>8,}\n"
-        f"  duplicates    {summary.duplicate:>8,}\n"
-        f"  unchanged     {summary.unchanged:>8,}\n"
-        f"  quarantined   {summary.quarantined:>8,}\n"
-        f"  run_id        {summary.run_id}"
+def _serve(args: argparse.Namespace) -> int:
+    from flows.serve import serve_deployments
+
+    settings = _settings(args)
+    inbox = Path(args.inbox).absolute()
+    inbox.mkdir(parents=True, exist_ok=True)
+    serve_deployments(
+        settings=settings,
+        inbox=inbox,
+        config=Path(args.config).absolute(),
+        snapshot_dir=Path(args.snapshots).absolute(),
+        prefect_home=settings.db.parent / "prefect",
     )
-    if summary.quarantined:
-        rows = database.query(
-            "SELECT reason, item_key, detail FROM quarantine WHERE run_id = $run_id ORDER BY quarantine_id LIMIT $limit",
-            {"run_id": summary.run_id, "limit": _QUARANTINE_SHOWN},
-        ).rows
-        print("quarantined items (reason, item, what to do):")
-        for reason, item_key, detail in rows:
-            print(f"  {reason}: {item_key}: {detail}")
-        if summary.quarantined > len(rows):
-            print(f"  ... and {summary.quarantined - len(rows):,} more: newsflow sql \"SELECT * FROM quarantine "
-                  f"WHERE run_id = '{summary.run_id}'\"")
+    return 0
+
+
+def _print_run(summary: RunSummary, database: Database, elapsed: float, failures: Sequence[tuple[str, str]] = ()) -> None:
+    """The same Markdown summary a Prefect run publishes as its artifact."""
+    from flows.report import markdown_report
+
+    run, report = database.run_report(summary.run_id)
+    print(f"{run.seen:,} items in {elapsed:.1f} s into {database.path}\n")
+    print(markdown_report(run, report, failures=failures), end="")
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr for interactive runs; nothing when output is piped or logged."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _sql(args: argparse.Namespace) -> int:

@@ -209,9 +209,12 @@ def run_ingest_feeds(
     parse: ParseStep = parse_feeds,
     full_text: FullTextStep = add_full_text,
     store: StoreStep = store_feeds,
-    on_batch: Callable[[BatchCounts], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> FeedsRunSummary:
-    """Fetch the due feeds (all with `force`) into the database; the `runs` row records the outcome."""
+    """Fetch the due feeds (all with `force`) into the database; the `runs` row records the outcome.
+
+    `progress(done, total)` is called after each batch with the number of due feeds handled so far.
+    """
     database = Database(settings.db)
     run_id = run_id or uuid.uuid4().hex
     database.start_run(
@@ -225,14 +228,16 @@ def run_ingest_feeds(
     try:
         due = _interleave_hosts(database.prepare_feeds(feeds, force=force))
         due_count = len(due)
+        done = 0
         for chunk in _chunks(due, settings.feed_batch_size):
             results = parse(chunk, fetch(chunk, policy))
             if any(r.state.full_text for r in results):
                 results = full_text(str(settings.db), results, policy)
-            counts = store(str(settings.db), results, run_id, settings)
+            store(str(settings.db), results, run_id, settings)
             failures += [(r.state.url, _error_of(r)) for r in results if _error_of(r)]
-            if on_batch is not None:
-                on_batch(counts)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, due_count)
     except BaseException as exc:
         database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise

@@ -69,9 +69,11 @@ def run_ingest_files(
     prefect_flow_run_id: str | None = None,
     prepare: PrepareStep = prepare_files_batch,
     store: StoreStep = store_batch,
-    on_batch: Callable[[BatchCounts], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunSummary:
     """Ingest files and folders into the database; the `runs` row records the outcome.
+
+    `progress(done, total)` is called after each batch with the number of files handled so far.
 
     With `only_new` (the inbox), files unchanged since they were last read are skipped unread, and
     items already stored with the same content add nothing. Files are never moved or deleted.
@@ -85,12 +87,15 @@ def run_ingest_files(
         prefect_flow_run_id=prefect_flow_run_id,
     )
     try:
-        for chunk in _chunks(iter_file_paths(paths), settings.batch_size):
+        files = list(iter_file_paths(paths))
+        done = 0
+        for chunk in _chunks(files, settings.batch_size):
             unchanged = _unchanged(database, chunk) if only_new else set()
             batch = prepare([str(path) for path in chunk if str(path) not in unchanged], settings.max_file_bytes)
-            counts = store(str(settings.db), batch, run_id, only_new, len(unchanged))
-            if on_batch is not None:
-                on_batch(counts)
+            store(str(settings.db), batch, run_id, only_new, len(unchanged))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(files))
     except BaseException as exc:
         database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise

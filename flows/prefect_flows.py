@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from collections.abc import Sequence
 from typing import Any
 
 from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 
 from flows import feeds as feed_steps
@@ -21,7 +28,8 @@ from flows.files import FLOW_NAME, prepare_files_batch, run_ingest_files, store_
 from flows.settings import Settings, fetch_policy_from_env
 from ingest import Batch
 from ingest.records import FeedState
-from storage import BatchCounts, DatabaseBusyError, RunSummary
+from flows.report import count_rows, markdown_report
+from storage import BatchCounts, Database, DatabaseBusyError, RunSummary
 
 
 def _retry_when_busy(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -46,14 +54,8 @@ def ingest_files_flow(paths: list[str], db: str | None = None, only_new: bool = 
 
     `only_new` (the inbox deployment): skip files unchanged since they were last read.
     """
-    logger = get_run_logger()
     settings = Settings.from_env(db=db)
     flow_run_id = str(runtime.flow_run.id)
-
-    def log_batch(counts: BatchCounts) -> None:
-        logger.info("batch stored: %d items, %d new articles, %d duplicates, %d quarantined",
-                    counts.seen, counts.new, counts.duplicate, counts.quarantined)
-
     summary = run_ingest_files(
         [str(Path(p)) for p in paths],
         settings=settings,
@@ -62,11 +64,37 @@ def ingest_files_flow(paths: list[str], db: str | None = None, only_new: bool = 
         prefect_flow_run_id=flow_run_id,
         prepare=_prepare_in_task,
         store=_store_in_task,
-        on_batch=log_batch,
+        progress=_ProgressArtifact(FLOW_NAME),
     )
-    logger.info("run %s: %d items, %d new articles, %d duplicates, %d quarantined",
-                summary.run_id, summary.seen, summary.new, summary.duplicate, summary.quarantined)
+    publish_run_report(settings, summary.run_id)
     return summary
+
+
+class _ProgressArtifact:
+    """A Prefect progress artifact for long runs, created at the first batch and updated after each."""
+
+    def __init__(self, flow_name: str) -> None:
+        self._key = f"{flow_name}-progress"
+        self._id: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100.0 * done / total if total else 100.0
+        if self._id is None:
+            self._id = create_progress_artifact(percent, key=self._key, description=f"{done:,} of {total:,}")
+        else:
+            update_progress_artifact(self._id, percent, description=f"{done:,} of {total:,}")
+        get_run_logger().info("progress: %d of %d (%.0f%%)", done, total, percent)
+
+
+def publish_run_report(settings: Settings, run_id: str, failures: Sequence[tuple[str, str]] = ()) -> None:
+    """The run's Markdown summary and counts table as Prefect artifacts, and a log line."""
+    run, report = Database(settings.db).run_report(run_id)
+    create_markdown_artifact(markdown_report(run, report, failures=failures), key=f"{run.flow}-report",
+                             description=f"{run.flow} run summary")
+    create_table_artifact(count_rows(run, report, failing_feeds=len(failures)), key=f"{run.flow}-counts",
+                          description=f"{run.flow} run counts")
+    get_run_logger().info("run %s %s: %d items, %d new articles, %d duplicates, %d unchanged, %d quarantined",
+                          run.run_id, run.status, run.seen, run.new, run.duplicate, run.unchanged, run.quarantined)
 
 
 def _prepare_in_task(paths: list[str], max_file_bytes: int) -> Batch:
@@ -96,7 +124,6 @@ def ingest_feeds_flow(
     config: str | None = None, feeds: list[str] | None = None, db: str | None = None, force: bool = False
 ) -> feed_steps.FeedsRunSummary:
     """Fetch the due RSS/Atom feeds of a TOML config (and/or given URLs) into the DuckDB database `db`."""
-    logger = get_run_logger()
     settings = Settings.from_env(db=db)
     flow_run_id = str(runtime.flow_run.id)
     result = feed_steps.run_ingest_feeds(
@@ -110,12 +137,11 @@ def ingest_feeds_flow(
         parse=_parse_in_task,
         full_text=_full_text_in_task,
         store=_store_feeds_in_task,
+        progress=_ProgressArtifact(feed_steps.FLOW_NAME),
     )
     for url, error in result.failures:
-        logger.warning("feed failed: %s: %s", url, error)
-    run = result.run
-    logger.info("run %s: %d feeds due, %d failed; %d items, %d new articles, %d unchanged, %d quarantined",
-                run.run_id, result.due, len(result.failures), run.seen, run.new, run.unchanged, run.quarantined)
+        get_run_logger().warning("feed failed: %s: %s", url, error)
+    publish_run_report(settings, result.run.run_id, result.failures)
     return result
 
 

@@ -10,3 +10,4 @@ from storage.errors import SchemaVersionError as SchemaVersionError
 from storage.errors import StorageError as StorageError
 from storage.load import BatchCounts as BatchCounts
 from storage.schema import LATEST_VERSION as LATEST_VERSION
+from storage.reports import RunReport as RunReport

@@ -24,6 +24,7 @@ from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from storage.errors import DatabaseMissingError, QueryError, SchemaVersionError, StorageError
 from storage.feeds import due_feeds, register_feeds, update_feeds
 from storage.maintenance import checkpoint, export_parquet, rebuild_search_index
+from storage.reports import RunReport, run_report
 from storage.load import BatchCounts, load_batch
 from storage.lock import connect_waiting, file_lock, lock_timeout
 from storage.schema import LATEST_VERSION, migrate, schema_version
@@ -215,6 +216,12 @@ class Database:
                 {"status": status, "now": utc_now(), "error": error, "run_id": run_id},
             )
             return _run_summary(con, run_id)
+
+    @wrap_duckdb_errors
+    def run_report(self, run_id: str, /) -> tuple[RunSummary, RunReport]:
+        """A run's counts and what it found (agencies, name repairs, quarantine reasons)."""
+        with self.reading() as con:
+            return _run_summary(con, run_id), run_report(con, run_id)
 
     @wrap_duckdb_errors
     def maintain(self, *, snapshot_dir: Path | None) -> dict[str, Path]:

@@ -43,6 +43,7 @@ def checkpoint(con: duckdb.DuckDBPyConnection, /) -> None:
 def export_parquet(con: duckdb.DuckDBPyConnection, folder: Path, /) -> dict[str, Path]:
     """Write every table as Parquet under `folder/<table>/`, dated tables partitioned by `day=`."""
     written = {}
+    folder.mkdir(parents=True, exist_ok=True)
     for table, column in SNAPSHOT_TABLES.items():
         target = folder / table
         con.execute(

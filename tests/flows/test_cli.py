@@ -31,7 +31,7 @@ def test_the_seed_article_ingested_twice_is_one_article_with_two_documents(
     assert "All comments." not in body and "Source: with agencies" not in body
     assert _rows(db_path, "SELECT variant, canonical, applied FROM name_variants WHERE applied") == [("Blinke", "Blinken", True)]
     assert sorted(_rows(db_path, "SELECT agency, role FROM agency_tags")) == [("AFP", "cited"), ("AGENCIES", "credit")]
-    assert "new articles         0" in capsys.readouterr().out.split("ingest-files")[-1]
+    assert "| new articles | 0 |" in capsys.readouterr().out.split("# ingest-files run")[-1]
 
 
 def test_the_examples_load_with_their_duplicates_and_quarantined_items(db_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_ingest_feeds_reports_failures_and_exits_zero_when_the_run_completed(
         code = main(["ingest", "feeds", "--config", str(config), "--feed", server.url("/missing.xml"), "--db", str(db_path)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "2 feeds due, 1 read, 1 failed" in out and "/missing.xml: HTTP 404" in out
+    assert "2 feeds due, 1 read, 1 failed" in out and "/missing.xml | HTTP 404" in out
     assert _rows(db_path, "SELECT name, last_status FROM feeds ORDER BY url") == [("Good", 200), (None, 404)]
 
 

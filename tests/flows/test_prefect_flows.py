@@ -79,3 +79,33 @@ def test_the_feeds_flow_runs_batch_tasks_and_records_its_run(prefect_api: str, d
     ((prefect_id, flow, failed),) = Database(db_path).query("SELECT prefect_flow_run_id, flow, failed_count FROM runs").rows
     assert (flow, failed) == ("ingest-feeds", 1)
     assert _flow_run_state(prefect_api, str(prefect_id)) == ("ingest-feeds", "COMPLETED")
+
+
+def test_a_runs_artifacts_hold_the_counts_of_its_runs_row(prefect_api: str, db_path: Path) -> None:
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.prefect_flows import ingest_files_flow
+
+    summary = ingest_files_flow(paths=[str(EXAMPLES)], db=str(db_path))
+
+    async def artifacts() -> dict[str, object]:
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[summary.run_id])))
+            return {artifact.key or artifact.type or "": artifact.data for artifact in found}
+
+    found = asyncio.run(artifacts())
+    table = found["ingest-files-counts"]
+    rows = {row["measure"]: row["value"] for row in (json.loads(table) if isinstance(table, str) else table)}
+    ((seen, new, duplicate, quarantined, unchanged, failed),) = Database(db_path).query(
+        "SELECT seen_count, new_count, duplicate_count, quarantined_count, unchanged_count, failed_count "
+        "FROM runs WHERE run_id = $id", {"id": summary.run_id}).rows
+    assert (rows["items seen"], rows["new articles"], rows["exact duplicates"], rows["quarantined"],
+            rows["unchanged (already stored)"], rows["failed"]) == (seen, new, duplicate, quarantined, unchanged, failed)
+    assert (seen, new, duplicate, quarantined) == (10, 7, 1, 2)
+    markdown = str(found["ingest-files-report"])
+    assert "| new articles | 7 |" in markdown and "| empty_file | 1 |" in markdown and "| AFP | cited | 1 |" in markdown
+    assert "ingest-files-progress" in found

@@ -1,0 +1,52 @@
+"""Run reports: one Markdown summary for the terminal and for Prefect artifacts, and a counts table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from storage import RunReport, RunSummary
+
+_QUARANTINE_DETAIL = 160
+
+
+def count_rows(run: RunSummary, report: RunReport, *, failing_feeds: int = 0) -> list[dict[str, object]]:
+    """The run's counts as table rows (the same numbers as its `runs` row)."""
+    rows: list[tuple[str, int]] = [
+        ("items seen", run.seen),
+        ("new articles", run.new),
+        ("exact duplicates", run.duplicate),
+        ("near duplicates", report.near_duplicates),
+        ("unchanged (already stored)", run.unchanged),
+        ("quarantined", run.quarantined),
+        ("failed", run.failed),
+        ("name repairs applied", report.repairs_applied),
+        ("name proposals", report.proposals),
+    ]
+    if failing_feeds:
+        rows.append(("failing feeds", failing_feeds))
+    return [{"measure": name, "value": value} for name, value in rows]
+
+
+def markdown_report(run: RunSummary, report: RunReport, *, failures: Sequence[tuple[str, str]] = ()) -> str:
+    lines = [
+        f"# {run.flow} run {run.run_id}: {run.status}",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        *(f"| {row['measure']} | {row['value']:,} |" for row in count_rows(run, report, failing_feeds=len(failures))),
+    ]
+    if report.agencies:
+        lines += ["", "## Agencies by role", "", "| agency | role | articles |", "|---|---|---:|"]
+        lines += [f"| {agency} | {role} | {count:,} |" for agency, role, count in report.agencies]
+    if report.quarantine:
+        lines += ["", "## Quarantined items", "", "| reason | items | example | what to do |", "|---|---:|---|---|"]
+        lines += [f"| {reason} | {count:,} | {_cell(example)} | {_cell(detail[:_QUARANTINE_DETAIL])} |"
+                  for reason, count, example, detail in report.quarantine]
+    if failures:
+        lines += ["", "## Failing feeds", "", "| feed | error |", "|---|---|"]
+        lines += [f"| {_cell(url)} | {_cell(error)} |" for url, error in failures]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

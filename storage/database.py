@@ -115,7 +115,7 @@ class Database:
 
     @wrap_duckdb_errors
     def migrate(self) -> int:
-        """Create or upgrade the schema; return the version the file was at before."""
+        """Create or upgrade the schema; return the version the file is at now."""
         with self.writing() as con:
             return schema_version(con)
 

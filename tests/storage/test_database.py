@@ -178,3 +178,17 @@ def _hold_duckdb_directly(db_path: str, seconds: float, ready: "multiprocessing.
     ready.set()
     time.sleep(seconds)
     con.close()
+
+
+def test_an_older_database_is_migrated_in_place_and_keeps_its_rows(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storage.schema
+
+    monkeypatch.setattr(storage.schema, "MIGRATIONS", storage.schema.MIGRATIONS[:1])
+    with duckdb.connect(str(db_path)) as con:
+        storage.schema.migrate(con, db_path)
+        con.execute("INSERT INTO runs (run_id, flow, started_at, status) VALUES ('old', 'ingest-files', now(), 'completed')")
+    monkeypatch.undo()
+    db = Database(db_path)
+    assert db.migrate() == LATEST_VERSION
+    assert _rows(db, "SELECT version FROM schema_migrations ORDER BY version") == [(v,) for v in range(1, LATEST_VERSION + 1)]
+    assert _rows(db, "SELECT run_id, unchanged_count FROM runs") == [("old", 0)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -56,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("newsflow: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`newsflow sql ... | head`); say nothing more on a closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -96,6 +101,26 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--snapshots", default="data/snapshots", metavar="DIR", help="Parquet snapshots (default: data/snapshots)")
     _add_db_option(serve)
     serve.set_defaults(handler=_serve)
+
+    search = commands.add_parser(
+        "search",
+        help="full-text search over articles",
+        description="Search articles (title and body), best matches first (BM25).",
+    )
+    search.add_argument("query", metavar="QUERY", help='words to look for, e.g. "Blinken Lavrov Geneva"')
+    search.add_argument("--limit", type=_positive, default=10, metavar="N", help="how many results (default: 10)")
+    _add_db_option(search)
+    search.set_defaults(handler=_search)
+
+    export = commands.add_parser(
+        "export",
+        help="export the tables as Parquet",
+        description="Write every table as Parquet files, dated tables partitioned by day (readable by DuckDB, Polars, Spark).",
+    )
+    export.add_argument("--format", choices=("parquet",), default="parquet", help="output format (default: parquet)")
+    export.add_argument("--out", default="data/export", metavar="DIR", help="output folder (default: data/export)")
+    _add_db_option(export)
+    export.set_defaults(handler=_export)
 
     sql = commands.add_parser(
         "sql",
@@ -172,6 +197,35 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
     print(f"{result.due:,} feeds due, {result.due - len(result.failures):,} read, {len(result.failures):,} failed")
     _print_run(result.run, Database(settings.db), time.monotonic() - started, result.failures)
     return 1 if result.run.status == "failed" else 0
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, not {number}")
+    return number
+
+
+def _search(args: argparse.Namespace) -> int:
+    hits = Database(_settings(args).db).search(args.query, limit=args.limit)
+    if not hits:
+        print(f"no article matches {args.query!r}")
+        return 0
+    for rank, hit in enumerate(hits, start=1):
+        when = (hit.published_at or hit.first_seen_at).date().isoformat()
+        agencies = f"  [{', '.join(hit.agencies)}]" if hit.agencies else ""
+        print(f"{rank:>2}. {hit.title}\n    {when}  score {hit.score:.2f}  article {hit.article_id}{agencies}\n    {hit.snippet}\n")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    written = Database(_settings(args).db).export_parquet(Path(args.out).absolute())
+    for table, folder in written.items():
+        print(f"{table:<14} {folder}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

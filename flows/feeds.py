@@ -243,7 +243,10 @@ def run_ingest_feeds(
         raise
     status = "failed" if due_count and len(failures) == due_count else "completed"
     error = "no feed could be fetched" if status == "failed" else None
-    return FeedsRunSummary(database.finish_run(run_id, status=status, error=error), due_count, failures)
+    run = database.finish_run(run_id, status=status, error=error)
+    if run.new:
+        database.refresh_search_index()
+    return FeedsRunSummary(run, due_count, failures)
 
 
 def _error_of(result: FeedResult) -> str:

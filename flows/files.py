@@ -99,7 +99,10 @@ def run_ingest_files(
     except BaseException as exc:
         database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
         raise
-    return database.finish_run(run_id, status="completed")
+    summary = database.finish_run(run_id, status="completed")
+    if summary.new:
+        database.refresh_search_index()
+    return summary
 
 
 def _chunks(items: Iterable[Path], size: int) -> Iterator[list[Path]]:

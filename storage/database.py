@@ -25,6 +25,7 @@ from storage.errors import DatabaseMissingError, QueryError, SchemaVersionError,
 from storage.feeds import due_feeds, register_feeds, update_feeds
 from storage.maintenance import checkpoint, export_parquet, rebuild_search_index
 from storage.reports import RunReport, run_report
+from storage.search import SearchHit, has_search_index, search_articles
 from storage.load import BatchCounts, load_batch
 from storage.lock import connect_waiting, file_lock, lock_timeout
 from storage.schema import LATEST_VERSION, migrate, schema_version
@@ -222,6 +223,26 @@ class Database:
         """A run's counts and what it found (agencies, name repairs, quarantine reasons)."""
         with self.reading() as con:
             return _run_summary(con, run_id), run_report(con, run_id)
+
+    @wrap_duckdb_errors
+    def refresh_search_index(self) -> None:
+        """Rebuild the full-text index so that newly stored articles are found."""
+        with self.writing() as con:
+            rebuild_search_index(con)
+
+    @wrap_duckdb_errors
+    def search(self, query: str, /, *, limit: int = 10) -> list[SearchHit]:
+        """Articles matching `query`, best first (BM25 over title and body)."""
+        with self.reading() as con:
+            if not has_search_index(con):
+                raise StorageError(f"{self.path} has no search index yet; ingest something or run maintenance")
+            return search_articles(con, query, limit=limit)
+
+    @wrap_duckdb_errors
+    def export_parquet(self, folder: Path, /) -> dict[str, Path]:
+        """Write every table as Parquet under `folder` (dated tables partitioned by day), read-only."""
+        with self.reading() as con:
+            return export_parquet(con, folder)
 
     @wrap_duckdb_errors
     def maintain(self, *, snapshot_dir: Path | None) -> dict[str, Path]:

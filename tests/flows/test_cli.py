@@ -160,3 +160,25 @@ def test_bad_feed_arguments_get_one_line(args: list[str], message: str, tmp_path
     result = run_newsflow(args, cwd=tmp_path)
     assert result.returncode in (1, 2) and len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
+
+
+def test_search_finds_new_articles_right_after_ingest(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["ingest", "files", str(EXAMPLES), "--db", str(db_path)])
+    capsys.readouterr()
+    assert main(["search", "grain corridor Odesa", "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(" 1. Grain ships sail from Odesa as corridor reopens") and "REUTERS:dateline" in out
+    assert main(["search", "zeppelin", "--db", str(db_path)]) == 0
+    assert capsys.readouterr().out == "no article matches 'zeppelin'\n"
+
+
+def test_export_writes_parquet_that_other_engines_read(tmp_path: Path, db_path: Path) -> None:
+    import duckdb
+
+    main(["ingest", "files", str(EXAMPLES), "--db", str(db_path)])
+    out = tmp_path / "export"
+    assert main(["export", "--format", "parquet", "--out", str(out), "--db", str(db_path)]) == 0
+    articles = duckdb.sql(f"SELECT count(*), count(DISTINCT day) FROM read_parquet('{out}/articles/*/*.parquet', "
+                          "hive_partitioning = true)").fetchone()
+    assert articles == (7, 1)
+    assert duckdb.sql(f"SELECT count(*) FROM '{out}/feeds/data.parquet'").fetchone() == (0,)

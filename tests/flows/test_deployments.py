@@ -3,6 +3,7 @@ a deployment run that loads the database, and the feeds deployment's active cron
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -43,13 +44,16 @@ class _Background:
                                         start_new_session=True)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        """SIGTERM the group, SIGKILL it after 30 s, and SIGKILL any child left once the leader exited."""
+        for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 30)):
             try:
-                self.process.wait(timeout=30)
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=30)
+                continue
         self._handle.close()
 
 
@@ -65,6 +69,9 @@ def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
         "PREFECT_SERVER_UI_ENABLED": "false",
         "PREFECT_CLI_PROMPT": "false",
         "PREFECT_WORKER_QUERY_SECONDS": "1",
+        # Schedules stay active (checked below) but never fire: a scheduled feeds run would use the
+        # deployment's relative paths inside the repository.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
     })
     server = _Background([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                          env=env, log=tmp_path / "server.log", cwd=tmp_path)
@@ -105,7 +112,8 @@ def test_deployments_run_on_a_real_server_and_worker(prefect_server: dict[str, s
         inbox, db = tmp_path / "inbox", tmp_path / "news.duckdb"
         inbox.mkdir()
         shutil.copy(EXAMPLES / "2026-03-07-sofia-chess-final.txt", inbox)
-        run_args = ["deployment", "run", "ingest-files/inbox", "-p", f'paths=["{inbox}"]', "-p", f'db="{db}"',
+        run_args = ["deployment", "run", "ingest-files/inbox", "-p", f"paths={json.dumps([str(inbox)])}",
+                    "-p", f"db={json.dumps(str(db))}",
                     "--watch", "--watch-interval", "1", "--watch-timeout", "180"]
         for _ in range(2):  # the second run finds the inbox unchanged
             run = _prefect(run_args, env)
@@ -119,7 +127,8 @@ def test_deployments_run_on_a_real_server_and_worker(prefect_server: dict[str, s
     assert Database(db).query("SELECT title FROM articles").rows == [("Volkova beats Volkov in family chess final",)]
     assert Database(db).query("SELECT count(*) FROM documents").rows == [(1,)]
 
-    inspected = _prefect(["deployment", "inspect", "ingest-feeds/every-15-minutes"], env)
+    inspected = _prefect(["deployment", "inspect", "ingest-feeds/every-15-minutes", "--output", "json"], env)
     assert inspected.returncode == 0, inspected.stderr
-    text = inspected.stdout.replace("\n", " ")
-    assert "'cron': '*/15 * * * *'" in text and "'active': True" in text, inspected.stdout
+    feeds = json.loads(inspected.stdout)
+    schedules = [(s["schedule"].get("cron"), s["schedule"].get("timezone"), s["active"]) for s in feeds["schedules"]]
+    assert schedules == [("*/15 * * * *", "UTC", True)] and feeds["paused"] is False, inspected.stdout

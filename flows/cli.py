@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -111,6 +111,16 @@ def _build_parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=_positive, default=10, metavar="N", help="how many results (default: 10)")
     _add_db_option(search)
     search.set_defaults(handler=_search)
+
+    report = commands.add_parser(
+        "report",
+        help="write an HTML report with charts",
+        description="Write a self-contained HTML page (charts as PNG images, no JavaScript) to DIR/report.html.",
+    )
+    report.add_argument("--out", default="data/report", metavar="DIR", help="output folder (default: data/report)")
+    report.add_argument("--since", type=_day, metavar="DATE", help="only figures from this day on (YYYY-MM-DD)")
+    _add_db_option(report)
+    report.set_defaults(handler=_report)
 
     export = commands.add_parser(
         "export",
@@ -207,6 +217,24 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, not {number}")
     return number
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    from flows.html_report import write_report
+
+    database = Database(_settings(args).db)
+    since = f" since {args.since.isoformat()}" if args.since else ""
+    path = write_report(database.overview(since=args.since), Path(args.out).absolute(),
+                        title=f"newsflow report: {database.path.name}{since}")
+    print(path)
+    return 0
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, Callable, ParamSpec, TypeVar
@@ -24,7 +24,7 @@ from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from storage.errors import DatabaseMissingError, QueryError, SchemaVersionError, StorageError
 from storage.feeds import due_feeds, register_feeds, update_feeds
 from storage.maintenance import checkpoint, export_parquet, rebuild_search_index
-from storage.reports import RunReport, run_report
+from storage.reports import OverviewData, RunReport, overview, run_report
 from storage.search import SearchHit, has_search_index, search_articles
 from storage.load import BatchCounts, load_batch
 from storage.lock import connect_waiting, file_lock, lock_timeout
@@ -223,6 +223,12 @@ class Database:
         """A run's counts and what it found (agencies, name repairs, quarantine reasons)."""
         with self.reading() as con:
             return _run_summary(con, run_id), run_report(con, run_id)
+
+    @wrap_duckdb_errors
+    def overview(self, *, since: date | None = None) -> OverviewData:
+        """Figures for the report page (agencies per day by role, largest stories, duplicates, names, quarantine)."""
+        with self.reading() as con:
+            return overview(con, since=since)
 
     @wrap_duckdb_errors
     def refresh_search_index(self) -> None:

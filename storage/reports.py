@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import duckdb
 
@@ -55,4 +56,67 @@ def run_report(con: duckdb.DuckDBPyConnection, run_id: str, /) -> RunReport:
         proposals=int(repairs[1]) if repairs else 0,
         near_duplicates=int(near[0]) if near else 0,
         quarantine=[(str(r), int(n), str(k), str(d)) for r, n, k, d in quarantine],
+    )
+
+
+@dataclass(frozen=True)
+class OverviewData:
+    """What the `newsflow report` page shows, read from the views."""
+
+    totals: dict[str, int]  # documents, articles, stories, sources, quarantined
+    supplied: list[tuple[date, str, int]]  # (day, agency, articles) with role dateline or credit
+    cited: list[tuple[date, str, int]]  # (day, agency, articles) with role cited
+    largest_stories: list[tuple[str, int, int]]  # (title, documents, sources)
+    duplicate_rates: list[tuple[str, int, float]]  # (source, documents, duplicate rate), largest sources
+    name_variants: list[tuple[str, bool, int]]  # (evidence, applied, rows)
+    quarantine: list[tuple[str, int]]  # (reason, items)
+
+
+def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int = 10) -> OverviewData:
+    """Figures for the report page; `since` limits dated figures to articles first seen or published since."""
+    first_day = since or date(1, 1, 1)
+    params = {"since": first_day, "top": top}
+    totals = con.execute(
+        """
+        SELECT (SELECT count(*) FROM documents WHERE CAST(ingested_at AS DATE) >= $since),
+               (SELECT count(*) FROM articles WHERE CAST(first_seen_at AS DATE) >= $since),
+               (SELECT count(*) FROM stories WHERE CAST(last_seen_at AS DATE) >= $since),
+               (SELECT count(DISTINCT source_uri) FROM documents WHERE CAST(ingested_at AS DATE) >= $since),
+               (SELECT count(*) FROM quarantine WHERE CAST(quarantined_at AS DATE) >= $since)
+        """,
+        {"since": first_day},
+    ).fetchone() or (0, 0, 0, 0, 0)
+
+    def by_day(roles: str) -> list[tuple[date, str, int]]:
+        rows = con.execute(
+            f"""
+            SELECT day, agency, sum(articles) FROM daily_agency_articles
+            WHERE role IN ({roles}) AND day >= $since GROUP BY ALL ORDER BY day, agency
+            """,
+            {"since": first_day},
+        ).fetchall()
+        return [(d, str(a), int(n)) for d, a, n in rows]
+
+    stories = con.execute(
+        "SELECT title, documents, sources FROM story_overview WHERE CAST(last_seen_at AS DATE) >= $since "
+        "ORDER BY documents DESC, title LIMIT $top",
+        params,
+    ).fetchall()
+    duplicates = con.execute(
+        "SELECT source_uri, documents, duplicate_rate FROM source_duplicates ORDER BY documents DESC, source_uri LIMIT $top",
+        {"top": top},
+    ).fetchall()
+    names = con.execute("SELECT evidence, applied, count(*) FROM name_review GROUP BY ALL ORDER BY ALL").fetchall()
+    quarantine = con.execute(
+        "SELECT reason, items FROM quarantine_by_reason WHERE CAST(last_at AS DATE) >= $since ORDER BY items DESC, reason",
+        {"since": first_day},
+    ).fetchall()
+    return OverviewData(
+        totals=dict(zip(("documents", "articles", "stories", "sources", "quarantined"), map(int, totals))),
+        supplied=by_day("'dateline', 'credit'"),
+        cited=by_day("'cited'"),
+        largest_stories=[(str(t), int(d), int(s)) for t, d, s in stories],
+        duplicate_rates=[(str(u), int(d), float(r)) for u, d, r in duplicates],
+        name_variants=[(str(e), bool(a), int(n)) for e, a, n in names],
+        quarantine=[(str(r), int(n)) for r, n in quarantine],
     )

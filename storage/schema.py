@@ -178,10 +178,71 @@ def _add_files_seen(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 6: views for the questions analysts ask most (documented in docs/schema.md)."""
+    con.execute(
+        """
+        CREATE VIEW daily_agency_articles AS  -- articles per day by agency and role; never add roles up
+        SELECT CAST(coalesce(a.published_at, a.first_seen_at) AS DATE) AS day, t.agency, t.role,
+               count(DISTINCT t.article_id) AS articles
+        FROM agency_tags t JOIN articles a USING (article_id)
+        GROUP BY ALL;
+
+        CREATE VIEW story_overview AS  -- each story with how widely it was carried
+        SELECT s.story_id, any_value(r.title) AS title, any_value(s.article_count) AS article_count,
+               count(DISTINCT d.document_id) AS documents, count(DISTINCT d.source_uri) AS sources,
+               count(DISTINCT t.agency) FILTER (WHERE t.role IN ('dateline', 'credit')) AS supplying_agencies,
+               count(DISTINCT t.agency) FILTER (WHERE t.role = 'cited') AS cited_agencies,
+               any_value(s.first_seen_at) AS first_seen_at, any_value(s.last_seen_at) AS last_seen_at
+        FROM stories s
+        JOIN articles r ON r.article_id = s.representative_article_id
+        JOIN articles a ON a.story_id = s.story_id
+        JOIN documents d ON d.article_id = a.article_id
+        LEFT JOIN agency_tags t ON t.article_id = a.article_id
+        GROUP BY s.story_id;
+
+        CREATE VIEW name_review AS  -- repairs and open proposals with their evidence
+        SELECT n.article_id, a.title, n.variant, n.canonical, n.evidence, n.applied, n.occurrences, n.detail
+        FROM name_variants n JOIN articles a USING (article_id);
+
+        CREATE VIEW feed_health AS
+        SELECT url, coalesce(name, title) AS name,
+               CASE WHEN last_fetched_at IS NULL THEN 'new' WHEN consecutive_failures = 0 THEN 'ok'
+                    WHEN consecutive_failures < 3 THEN 'failing' ELSE 'down' END AS health,
+               last_status, consecutive_failures, last_error, last_warning,
+               last_fetched_at, last_success_at, next_fetch_at
+        FROM feeds;
+
+        CREATE VIEW quarantine_by_reason AS
+        SELECT reason, count(*) AS items, min(quarantined_at) AS first_at, max(quarantined_at) AS last_at,
+               arg_max(detail, quarantine_id) AS latest_detail
+        FROM quarantine GROUP BY reason;
+
+        CREATE VIEW runs_by_day AS
+        SELECT CAST(started_at AS DATE) AS day, flow, count(*) AS runs,
+               count(*) FILTER (WHERE status = 'failed') AS failed_runs,
+               sum(seen_count) AS seen, sum(new_count) AS new_articles, sum(duplicate_count) AS duplicates,
+               sum(quarantined_count) AS quarantined
+        FROM runs GROUP BY ALL;
+
+        CREATE VIEW source_duplicates AS  -- per source: documents that repeat an article seen earlier
+        SELECT d.source_uri, count(*) AS documents,
+               count(*) FILTER (WHERE d.document_id <> f.first_document_id) AS duplicates,
+               round(count(*) FILTER (WHERE d.document_id <> f.first_document_id) / count(*), 3) AS duplicate_rate
+        FROM documents d
+        JOIN (SELECT article_id, min(document_id) AS first_document_id FROM documents GROUP BY article_id) f
+          USING (article_id)
+        GROUP BY d.source_uri;
+        """
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables: runs, stories, articles, documents, agency_tags, name_variants, quarantine, feeds", 2, _create_core_tables),
     Migration(2, "feed state and health, runs.unchanged_count, documents.full_text_status", 3, _add_feed_state),
     Migration(3, "files_seen: files as last read, for the inbox", 5, _add_files_seen),
+    Migration(4, "views: daily_agency_articles, story_overview, name_review, feed_health, quarantine_by_reason, "
+                 "runs_by_day, source_duplicates", 6, _add_views),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

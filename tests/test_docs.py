@@ -26,6 +26,8 @@ def _documented_columns() -> dict[str, set[str]]:
             in_columns = False
         elif table and in_columns and line.startswith("| `"):
             documented[table].update(re.findall(r"`(\w+)`", line.split("|")[1]))
+        if line.startswith("## Example queries"):
+            break
     return documented
 
 
@@ -53,3 +55,21 @@ def test_prefect_yaml_deploys_the_three_flows_with_parameters_they_take() -> Non
         assert set(deployment.get("parameters", {})) <= set(flow.parameters.properties)
         assert deployment["work_pool"]["name"] == "newsflow" and deployment["concurrency_limit"]["limit"] == 1
     assert names == {"ingest-files/inbox", "ingest-feeds/every-15-minutes", "maintenance/nightly"}
+
+
+EXAMPLE = re.compile(r"```sql\n(.*?)\n```\n\n```text\n(.*?)```", re.DOTALL)
+
+
+def test_the_example_queries_in_schema_md_print_what_the_docs_show(db_path: Path) -> None:
+    import io
+
+    from flows.cli import _write_table, main
+    from tests.conftest import EXAMPLES
+
+    assert main(["ingest", "files", str(EXAMPLES), "--db", str(db_path)]) == 0
+    examples = EXAMPLE.findall((REPO / "docs" / "schema.md").read_text(encoding="utf-8").split("## Example queries")[1])
+    assert len(examples) >= 10
+    for sql, shown in examples:
+        printed = io.StringIO()
+        _write_table(Database(db_path).query(sql), printed)
+        assert printed.getvalue() == shown, sql

@@ -28,7 +28,7 @@ from flows.files import FLOW_NAME, prepare_files_batch, run_ingest_files, store_
 from flows.settings import Settings, fetch_policy_from_env
 from ingest import Batch
 from ingest.records import FeedState
-from flows.report import count_rows, markdown_report
+from flows.report import count_rows, markdown_report, overview_markdown
 from storage import BatchCounts, Database, DatabaseBusyError, RunSummary
 
 
@@ -171,4 +171,6 @@ def maintenance_flow(db: str | None = None, snapshot_dir: str | None = "data/sna
         settings=settings, snapshot_dir=folder, run_id=flow_run_id, prefect_flow_run_id=flow_run_id
     )
     get_run_logger().info("maintenance done; snapshot: %s", ", ".join(f"{t} -> {p}" for t, p in result.snapshot.items()))
+    create_markdown_artifact(overview_markdown(Database(settings.db).overview()), key="newsflow-overview",
+                             description="articles by agency and role, largest stories, duplicates, names, quarantine")
     return result

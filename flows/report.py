@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage import RunReport, RunSummary
+from storage.reports import OverviewData
 
 _QUARANTINE_DETAIL = 160
 
@@ -50,3 +51,25 @@ def markdown_report(run: RunSummary, report: RunReport, *, failures: Sequence[tu
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def overview_markdown(data: OverviewData, /, *, top: int = 10) -> str:
+    """The report page's figures as Markdown (the maintenance flow's artifact)."""
+    supplied: dict[str, int] = {}
+    cited: dict[str, int] = {}
+    for target, rows in ((supplied, data.supplied), (cited, data.cited)):
+        for _, agency, count in rows:
+            target[agency] = target.get(agency, 0) + count
+    lines = ["# newsflow overview", "", " · ".join(f"{value:,} {name}" for name, value in data.totals.items()), ""]
+    for heading, counts in (("Supplying agencies (dateline, credit)", supplied), ("Cited agencies", cited)):
+        lines += [f"## {heading}", "", "| agency | articles |", "|---|---:|"]
+        lines += [f"| {a} | {n:,} |" for a, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:top]] + [""]
+    lines += ["## Largest stories", "", "| story | documents | sources |", "|---|---:|---:|"]
+    lines += [f"| {_cell(t)} | {d:,} | {s:,} |" for t, d, s in data.largest_stories] + [""]
+    lines += ["## Duplicate rate by source", "", "| source | documents | duplicate rate |", "|---|---:|---:|"]
+    lines += [f"| {_cell(u)} | {d:,} | {r:.1%} |" for u, d, r in data.duplicate_rates] + [""]
+    lines += ["## Name variants", "", "| evidence | repaired | rows |", "|---|---|---:|"]
+    lines += [f"| {e} | {'yes' if a else 'proposal'} | {n:,} |" for e, a, n in data.name_variants] + [""]
+    lines += ["## Quarantine reasons", "", "| reason | items |", "|---|---:|"]
+    lines += [f"| {r} | {n:,} |" for r, n in data.quarantine]
+    return "\n".join(lines) + "\n"

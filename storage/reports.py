@@ -90,8 +90,10 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
     def by_day(roles: str) -> list[tuple[date, str, int]]:
         rows = con.execute(
             f"""
-            SELECT day, agency, sum(articles) FROM daily_agency_articles
-            WHERE role IN ({roles}) AND day >= $since GROUP BY ALL ORDER BY day, agency
+            SELECT CAST(coalesce(a.published_at, a.first_seen_at) AS DATE) AS day, t.agency,
+                   count(DISTINCT t.article_id)  -- an article both datelined and credited counts once
+            FROM agency_tags t JOIN articles a USING (article_id)
+            WHERE t.role IN ({roles}) AND day >= $since GROUP BY ALL ORDER BY day, t.agency
             """,
             {"since": first_day},
         ).fetchall()

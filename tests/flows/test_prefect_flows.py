@@ -109,3 +109,26 @@ def test_a_runs_artifacts_hold_the_counts_of_its_runs_row(prefect_api: str, db_p
     markdown = str(found["ingest-files-report"])
     assert "| new articles | 7 |" in markdown and "| empty_file | 1 |" in markdown and "| AFP | cited | 1 |" in markdown
     assert "ingest-files-progress" in found
+
+
+def test_the_maintenance_flow_publishes_the_overview(prefect_api: str, tmp_path: Path, db_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.cli import main
+    from flows.prefect_flows import maintenance_flow
+
+    assert main(["ingest", "files", str(EXAMPLES), "--db", str(db_path)]) == 0
+    result = maintenance_flow(db=str(db_path), snapshot_dir=str(tmp_path / "snapshots"))
+    assert result.run.status == "completed" and (tmp_path / "snapshots" / "articles").is_dir()
+
+    async def overview() -> str:
+        async with get_client() as client:
+            (artifact,) = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["newsflow-overview"])), limit=1)
+            return str(artifact.data)
+
+    markdown = asyncio.run(overview())
+    supplied = markdown.split("## Supplying agencies")[1].split("## Cited agencies")[0]
+    assert "| REUTERS | 1 |" in supplied and "| AFP |" not in supplied  # datelined and credited: one article
+    assert "| empty_file | 1 |" in markdown

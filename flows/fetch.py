@@ -63,10 +63,6 @@ class FetchResult:
     retry_after: float | None  # seconds the server asked us to wait, if it did
     final_url: str | None  # after redirects
 
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
 
 class _Refused(Exception):
     """A response that will not be read (too large, bad encoding, refused address)."""

@@ -23,10 +23,6 @@ class ParseError(NewsflowError, ValueError):
         self.source = source
 
 
-class NormalisationError(NewsflowError, ValueError):
-    """Text could not be normalised (for example, nothing is left after cleaning)."""
-
-
 class RegistryError(NewsflowError, ValueError):
     """A shipped or user-supplied data file (agencies, aliases, boilerplate) is malformed."""
 

@@ -14,7 +14,8 @@ from tests.flows.conftest import run_newsflow
 pytestmark = pytest.mark.prefect
 
 
-def _flow_run_state(api_url: str, flow_run_id: str) -> tuple[str, str]:
+def _flow_run_state(flow_run_id: str) -> tuple[str, str]:
+    """Flow name and state of a flow run, read from the session's Prefect API."""
     from prefect.client.orchestration import get_client
 
     async def read() -> tuple[str, str]:
@@ -37,7 +38,7 @@ def test_the_flow_runs_one_task_per_batch_and_records_its_run(prefect_api: str, 
     assert (summary.status, summary.seen, summary.new, summary.duplicate, summary.quarantined) == ("completed", 10, 7, 1, 2)
     ((prefect_id, status),) = Database(db_path).query("SELECT prefect_flow_run_id, status FROM runs").rows
     assert prefect_id == summary.run_id and status == "completed"
-    assert _flow_run_state(prefect_api, prefect_id) == ("ingest-files", "COMPLETED")
+    assert _flow_run_state(prefect_id) == ("ingest-files", "COMPLETED")
 
     async def task_names() -> list[str]:
         async with get_client() as client:
@@ -58,7 +59,7 @@ def test_the_cli_reports_to_a_configured_prefect_server(prefect_api: str, tmp_pa
     assert result.returncode == 0, result.stderr
     ((prefect_id,),) = Database(db_path).query("SELECT prefect_flow_run_id FROM runs").rows
     assert prefect_id is not None
-    assert _flow_run_state(prefect_api, prefect_id) == ("ingest-files", "COMPLETED")
+    assert _flow_run_state(prefect_id) == ("ingest-files", "COMPLETED")
 
 
 def test_without_a_prefect_server_the_cli_runs_without_prefect(tmp_path: Path) -> None:
@@ -78,7 +79,7 @@ def test_the_feeds_flow_runs_batch_tasks_and_records_its_run(prefect_api: str, d
     assert (result.due, result.run.new, [u for u, _ in result.failures]) == (2, 1, [server.url("/gone.xml")])
     ((prefect_id, flow, failed),) = Database(db_path).query("SELECT prefect_flow_run_id, flow, failed_count FROM runs").rows
     assert (flow, failed) == ("ingest-feeds", 1)
-    assert _flow_run_state(prefect_api, str(prefect_id)) == ("ingest-feeds", "COMPLETED")
+    assert _flow_run_state(str(prefect_id)) == ("ingest-feeds", "COMPLETED")
 
 
 def test_a_runs_artifacts_hold_the_counts_of_its_runs_row(prefect_api: str, db_path: Path) -> None:

@@ -11,16 +11,16 @@ import hashlib
 import re
 import tomllib
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flows.fetch import FetchPolicy, FetchRequest, FetchResult, fetch_all, is_private_url
+from flows.batching import chunks
 from flows.settings import Settings
 from ingest.batch import prepare_feed, with_full_text
 from ingest.errors import NewsflowError
@@ -229,7 +229,7 @@ def run_ingest_feeds(
         due = _interleave_hosts(database.prepare_feeds(feeds, force=force))
         due_count = len(due)
         done = 0
-        for chunk in _chunks(due, settings.feed_batch_size):
+        for chunk in chunks(due, settings.feed_batch_size):
             results = parse(chunk, fetch(chunk, policy))
             if any(r.state.full_text for r in results):
                 results = full_text(str(settings.db), results, policy)
@@ -280,9 +280,3 @@ def _interleave_hosts(states: Sequence[FeedState]) -> list[FeedState]:
         by_host.setdefault(urlsplit(state.url).netloc, []).append(state)
     queues = list(by_host.values())
     return [queue[i] for i in range(max(map(len, queues), default=0)) for queue in queues if i < len(queue)]
-
-
-def _chunks(items: Sequence[FeedState], size: int) -> Iterator[list[FeedState]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

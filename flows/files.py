@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
+from flows.batching import chunks
 from flows.settings import Settings
 from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
 from ingest.records import SeenFile
@@ -89,7 +89,7 @@ def run_ingest_files(
     try:
         files = list(iter_file_paths(paths))
         done = 0
-        for chunk in _chunks(files, settings.batch_size):
+        for chunk in chunks(files, settings.batch_size):
             unchanged = _unchanged(database, chunk) if only_new else set()
             batch = prepare([str(path) for path in chunk if str(path) not in unchanged], settings.max_file_bytes)
             store(str(settings.db), batch, run_id, only_new, len(unchanged))
@@ -103,9 +103,3 @@ def run_ingest_files(
     if summary.new:
         database.refresh_search_index()
     return summary
-
-
-def _chunks(items: Iterable[Path], size: int) -> Iterator[list[Path]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Request:
     path: str
     headers: dict[str, str]
+    received_at: float = field(default_factory=time.monotonic)  # when the server got it
 
 
 @dataclass

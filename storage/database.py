@@ -100,19 +100,37 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection; waits while a newsflow writer holds the database."""
+        """A read-only connection; waits while a newsflow writer holds the database.
+
+        A database written by an older newsflow is first upgraded in place, so that reads see the
+        tables and views this version documents.
+        """
         if not self.path.exists():
             raise DatabaseMissingError(str(self.path))
+        if self._read_only(schema_version) < LATEST_VERSION:
+            self.migrate()
+        with self._read_only_connection() as con:
+            found = schema_version(con)
+            if found > LATEST_VERSION:
+                raise SchemaVersionError(str(self.path), found, LATEST_VERSION)
+            yield con
+
+    @contextmanager
+    def _read_only_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with file_lock(self.path, exclusive=False, timeout=self.timeout):
             con = connect_waiting(self.path, read_only=True, timeout=self.timeout)
             try:
                 con.execute("SET TimeZone = 'UTC'")
-                found = schema_version(con)
-                if found > LATEST_VERSION:
-                    raise SchemaVersionError(str(self.path), found, LATEST_VERSION)
                 yield con
             finally:
                 con.close()
+
+    def _read_only(self, read: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        with self._read_only_connection() as con:
+            try:
+                return read(con)
+            except duckdb.CatalogException:
+                raise StorageError(f"{self.path} is a DuckDB file but not a newsflow database") from None
 
     @wrap_duckdb_errors
     def migrate(self) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from ingest import prepare_batch
 from ingest.records import Batch, RawItem
-from storage import Database, DatabaseBusyError, DatabaseMissingError, QueryError, SchemaVersionError
+from storage import Database, DatabaseBusyError, DatabaseMissingError, QueryError, SchemaVersionError, StorageError
 from storage.lock import file_lock
 from storage.schema import LATEST_VERSION
 
@@ -192,3 +192,20 @@ def test_an_older_database_is_migrated_in_place_and_keeps_its_rows(db_path: Path
     assert db.migrate() == LATEST_VERSION
     assert _rows(db, "SELECT version FROM schema_migrations ORDER BY version") == [(v,) for v in range(1, LATEST_VERSION + 1)]
     assert _rows(db, "SELECT run_id, unchanged_count FROM runs") == [("old", 0)]
+
+
+def test_reading_an_older_database_upgrades_it_first(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storage.schema
+
+    monkeypatch.setattr(storage.schema, "MIGRATIONS", storage.schema.MIGRATIONS[:3])
+    with duckdb.connect(str(db_path)) as con:
+        storage.schema.migrate(con, db_path)
+    monkeypatch.undo()
+    assert Database(db_path).query("SELECT count(*) FROM quarantine_by_reason").rows == [(0,)]  # a view of migration 4
+
+
+def test_a_duckdb_file_that_is_not_newsflows_is_refused_in_words(db_path: Path) -> None:
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("CREATE TABLE unrelated (x INTEGER)")
+    with pytest.raises(StorageError, match="not a newsflow database"):
+        Database(db_path).query("SELECT 1")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 from flows.fetch import FetchPolicy, FetchRequest, FetchResult, fetch_all, is_private_url
 from flows.batching import chunks
+from flows.runs import recorded_run
 from flows.settings import Settings
 from ingest.batch import prepare_feed, with_full_text
 from ingest.errors import NewsflowError
@@ -216,16 +216,10 @@ def run_ingest_feeds(
     `progress(done, total)` is called after each batch with the number of due feeds handled so far.
     """
     database = Database(settings.db)
-    run_id = run_id or uuid.uuid4().hex
-    database.start_run(
-        run_id,
-        flow=FLOW_NAME,
-        parameters={"feeds": [f.url for f in feeds], "db": str(settings.db), "force": force},
-        prefect_flow_run_id=prefect_flow_run_id,
-    )
+    parameters = {"feeds": [f.url for f in feeds], "db": str(settings.db), "force": force}
     failures: list[tuple[str, str]] = []
-    due_count = 0
-    try:
+    with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
+                      prefect_flow_run_id=prefect_flow_run_id) as run_id:
         due = _interleave_hosts(database.prepare_feeds(feeds, force=force))
         due_count = len(due)
         done = 0
@@ -238,9 +232,6 @@ def run_ingest_feeds(
             done += len(chunk)
             if progress is not None:
                 progress(done, due_count)
-    except BaseException as exc:
-        database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
     status = "failed" if due_count and len(failures) == due_count else "completed"
     error = "no feed could be fetched" if status == "failed" else None
     run = database.finish_run(run_id, status=status, error=error)

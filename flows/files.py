@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.batching import chunks
+from flows.runs import recorded_run
 from flows.settings import Settings
 from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
 from ingest.records import SeenFile
@@ -79,14 +79,9 @@ def run_ingest_files(
     items already stored with the same content add nothing. Files are never moved or deleted.
     """
     database = Database(settings.db)
-    run_id = run_id or uuid.uuid4().hex
-    database.start_run(
-        run_id,
-        flow=FLOW_NAME,
-        parameters={"paths": [str(p) for p in paths], "db": str(settings.db), "only_new": only_new},
-        prefect_flow_run_id=prefect_flow_run_id,
-    )
-    try:
+    parameters = {"paths": [str(p) for p in paths], "db": str(settings.db), "only_new": only_new}
+    with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
+                      prefect_flow_run_id=prefect_flow_run_id) as run_id:
         files = list(iter_file_paths(paths))
         done = 0
         for chunk in chunks(files, settings.batch_size):
@@ -96,9 +91,6 @@ def run_ingest_files(
             done += len(chunk)
             if progress is not None:
                 progress(done, len(files))
-    except BaseException as exc:
-        database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
     summary = database.finish_run(run_id, status="completed")
     if summary.new:
         database.refresh_search_index()

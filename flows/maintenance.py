@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.runs import recorded_run
 from flows.settings import Settings
 from storage import Database, RunSummary
 
@@ -22,16 +22,8 @@ def run_maintenance(
     *, settings: Settings, snapshot_dir: Path | None, run_id: str | None = None, prefect_flow_run_id: str | None = None
 ) -> MaintenanceSummary:
     database = Database(settings.db)
-    run_id = run_id or uuid.uuid4().hex
-    database.start_run(
-        run_id,
-        flow=FLOW_NAME,
-        parameters={"db": str(settings.db), "snapshot_dir": str(snapshot_dir) if snapshot_dir else None},
-        prefect_flow_run_id=prefect_flow_run_id,
-    )
-    try:
+    parameters = {"db": str(settings.db), "snapshot_dir": str(snapshot_dir) if snapshot_dir else None}
+    with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
+                      prefect_flow_run_id=prefect_flow_run_id) as run_id:
         written = database.maintain(snapshot_dir=snapshot_dir)
-    except BaseException as exc:
-        database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
     return MaintenanceSummary(database.finish_run(run_id, status="completed"), written)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
-from prefect import flow, get_run_logger, runtime, task
+from prefect import Task, flow, get_run_logger, runtime, task
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -32,20 +32,23 @@ from flows.report import count_rows, markdown_report, overview_markdown
 from storage import BatchCounts, Database, DatabaseBusyError, RunSummary
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 def _retry_when_busy(_task: Any, _task_run: Any, state: Any) -> bool:
     """Retry a store only when another run held the database too long; other errors are not transient."""
     return isinstance(state.data, DatabaseBusyError)
 
 
+def _database_write_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """The task options of every database write: retried only when another run held the database."""
+    return task(name=name, cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10, retry_condition_fn=_retry_when_busy)
+
+
 # Reading and parsing touch only local files: a retry would see the same bytes, so none is configured.
 prepare_files_task = task(name="prepare-files-batch", cache_policy=NO_CACHE)(prepare_files_batch)
-store_batch_task = task(
-    name="store-batch",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=_retry_when_busy,
-)(store_batch)
+store_batch_task = _database_write_task("store-batch")(store_batch)
 
 
 @flow(name=FLOW_NAME, log_prints=False)
@@ -110,13 +113,7 @@ def _store_in_task(db_path: str, batch: Batch, run_id: str, only_new: bool, unre
 fetch_feeds_task = task(name="fetch-feeds-batch", cache_policy=NO_CACHE)(feed_steps.fetch_feeds)
 parse_feeds_task = task(name="parse-feeds-batch", cache_policy=NO_CACHE)(feed_steps.parse_feeds)
 full_text_task = task(name="fetch-full-text-batch", cache_policy=NO_CACHE)(feed_steps.add_full_text)
-store_feeds_task = task(
-    name="store-feeds-batch",
-    cache_policy=NO_CACHE,
-    retries=2,
-    retry_delay_seconds=10,
-    retry_condition_fn=_retry_when_busy,
-)(feed_steps.store_feeds)
+store_feeds_task = _database_write_task("store-feeds-batch")(feed_steps.store_feeds)
 
 
 @flow(name=feed_steps.FLOW_NAME, log_prints=False)

@@ -1,0 +1,27 @@
+"""The `runs` row around a pipeline: started before the first batch, marked failed if it raises."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from storage import Database
+
+
+@contextmanager
+def recorded_run(
+    database: Database, /, *, flow: str, parameters: Mapping[str, Any], run_id: str | None, prefect_flow_run_id: str | None
+) -> Iterator[str]:
+    """Start a `runs` row and yield its id; an exception marks the run failed, with its reason, and propagates.
+
+    The caller finishes a successful run itself (`Database.finish_run`), since only it knows the status.
+    """
+    run_id = run_id or uuid.uuid4().hex
+    database.start_run(run_id, flow=flow, parameters=parameters, prefect_flow_run_id=prefect_flow_run_id)
+    try:
+        yield run_id
+    except BaseException as exc:
+        database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise

@@ -1,32 +1,42 @@
 """The ingest-files pipeline as plain functions, shared by the Prefect flow and the fast CLI path.
 
-`run_ingest_files` batches paths and calls two steps per batch, `prepare` (read + ingest) and `store`
-(one database transaction). The Prefect flow passes task-wrapped versions of the same two steps, so
+`run_ingest_files` batches paths and calls two steps per batch, `prepare` (read + ingest, in a worker
+process when the run has several batches) and `store` (one database transaction, in batch order in
+this process, while the workers prepare the next batches). The Prefect flow passes task-wrapped versions of the same two steps, so
 both paths do identical work and write identical rows.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.batching import chunks
 from flows.runs import recorded_run
-from flows.settings import Settings
+from flows.settings import Settings, story_thresholds_from_env
+from flows.workers import Workers
 from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
 from ingest.records import SeenFile
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"
-PrepareStep = Callable[[list[str], int], Batch]
+PrepareStep = Callable[[Workers, list[str], int], Batch]
 StoreStep = Callable[[str, Batch, str, bool, int], BatchCounts]
 
 
-def prepare_files_batch(paths: list[str], max_file_bytes: int) -> Batch:
+def prepare_files_batch(workers: Workers, paths: list[str], max_file_bytes: int) -> Batch:
+    """Read and ingest one batch of files in a worker process; the Prefect flow runs this as a task."""
+    return workers.call(read_and_prepare, paths, max_file_bytes)
+
+
+def read_and_prepare(paths: list[str], max_file_bytes: int) -> Batch:
     """Read and ingest one batch of files; bad files become rejections, never exceptions."""
     raws = [read_file(Path(path), max_bytes=max_file_bytes) for path in paths]
     batch = prepare_batch(raws)
@@ -35,7 +45,7 @@ def prepare_files_batch(paths: list[str], max_file_bytes: int) -> Batch:
 
 def store_batch(db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int) -> BatchCounts:
     """Load one prepared batch in one transaction."""
-    return Database(db_path).add_batch(batch, run_id=run_id, skip_seen=only_new, unread=unread)
+    return Database(db_path, story_thresholds=story_thresholds_from_env()).add_batch(batch, run_id=run_id, skip_seen=only_new, unread=unread)
 
 
 def _seen(raw: RawItem) -> SeenFile:
@@ -83,15 +93,27 @@ def run_ingest_files(
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:
         files = list(iter_file_paths(paths))
+        workers = settings.workers if len(files) > settings.batch_size else 1
         done = 0
-        for chunk in chunks(files, settings.batch_size):
-            unchanged = _unchanged(database, chunk) if only_new else set()
-            batch = prepare([str(path) for path in chunk if str(path) not in unchanged], settings.max_file_bytes)
-            store(str(settings.db), batch, run_id, only_new, len(unchanged))
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(files))
-    summary = database.finish_run(run_id, status="completed")
-    if summary.new:
-        database.refresh_search_index()
-    return summary
+        with database.holding_writes(), Workers(workers) as pool, ThreadPoolExecutor(max_workers=workers) as threads:
+            pending: deque[tuple[int, int, Future[Batch]]] = deque()
+
+            def store_oldest() -> None:
+                nonlocal done
+                size, unread, prepared = pending.popleft()
+                store(str(settings.db), prepared.result(), run_id, only_new, unread)
+                done += size
+                if progress is not None:
+                    progress(done, len(files))
+
+            for chunk in chunks(files, settings.batch_size):
+                unchanged = _unchanged(database, chunk) if only_new else set()
+                wanted = [str(path) for path in chunk if str(path) not in unchanged]
+                # Each prepare runs in the caller's context, so a Prefect task links to its flow run.
+                prepared = threads.submit(contextvars.copy_context().run, prepare, pool, wanted, settings.max_file_bytes)
+                pending.append((len(chunk), len(unchanged), prepared))
+                if len(pending) > workers:
+                    store_oldest()
+            while pending:
+                store_oldest()
+    return database.finish_run(run_id, status="completed")

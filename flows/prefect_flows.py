@@ -26,6 +26,7 @@ from flows import maintenance as maintenance_steps
 from flows.fetch import FetchPolicy, FetchResult
 from flows.files import FLOW_NAME, prepare_files_batch, run_ingest_files, store_batch
 from flows.settings import Settings, fetch_policy_from_env
+from flows.workers import Workers
 from ingest import Batch
 from ingest.records import FeedState
 from flows.report import count_rows, markdown_report, overview_markdown
@@ -100,8 +101,8 @@ def publish_run_report(settings: Settings, run_id: str, failures: Sequence[tuple
                           run.run_id, run.status, run.seen, run.new, run.duplicate, run.unchanged, run.quarantined)
 
 
-def _prepare_in_task(paths: list[str], max_file_bytes: int) -> Batch:
-    return prepare_files_task(paths, max_file_bytes)
+def _prepare_in_task(workers: Workers, paths: list[str], max_file_bytes: int) -> Batch:
+    return prepare_files_task(workers, paths, max_file_bytes)
 
 
 def _store_in_task(db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int) -> BatchCounts:

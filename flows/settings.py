@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.files import DEFAULT_MAX_FILE_BYTES
+from flows.workers import default_worker_count
+from ingest.stories import StoryThresholds
 
 if TYPE_CHECKING:
     from flows.fetch import FetchPolicy
@@ -27,6 +29,8 @@ class Settings:
     feed_batch_size: int  # NEWSFLOW_FEED_BATCH_SIZE: feeds per fetch batch and per transaction
     feed_interval: timedelta  # NEWSFLOW_FEED_INTERVAL_MINUTES: how often a healthy feed is due
     feed_max_backoff: timedelta  # NEWSFLOW_FEED_MAX_BACKOFF_MINUTES: the longest wait after failures
+    story_thresholds: StoryThresholds  # NEWSFLOW_STORY_JACCARD, NEWSFLOW_STORY_CONTAINMENT
+    workers: int  # NEWSFLOW_WORKERS: processes preparing batches of a large files run; default all cores
 
     @classmethod
     def from_env(cls, *, db: str | Path | None = None) -> Settings:
@@ -38,6 +42,8 @@ class Settings:
             feed_batch_size=_positive_int("NEWSFLOW_FEED_BATCH_SIZE", DEFAULT_FEED_BATCH_SIZE),
             feed_interval=timedelta(minutes=_positive_int("NEWSFLOW_FEED_INTERVAL_MINUTES", 15)),
             feed_max_backoff=timedelta(minutes=_positive_int("NEWSFLOW_FEED_MAX_BACKOFF_MINUTES", 6 * 60)),
+            story_thresholds=story_thresholds_from_env(),
+            workers=_positive_int("NEWSFLOW_WORKERS", default_worker_count()),
         )
 
 
@@ -56,6 +62,28 @@ def fetch_policy_from_env() -> FetchPolicy:
         concurrency=_positive_int("NEWSFLOW_HTTP_CONCURRENCY", defaults.concurrency),
         per_host=_positive_int("NEWSFLOW_HTTP_PER_HOST", defaults.per_host),
     )
+
+
+def story_thresholds_from_env() -> StoryThresholds:
+    """When two verified articles are one story: NEWSFLOW_STORY_JACCARD and NEWSFLOW_STORY_CONTAINMENT."""
+    defaults = StoryThresholds()
+    return StoryThresholds(
+        jaccard=_share("NEWSFLOW_STORY_JACCARD", defaults.jaccard),
+        containment=_share("NEWSFLOW_STORY_CONTAINMENT", defaults.containment),
+    )
+
+
+def _share(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise ValueError(f"{name} must be more than 0 and at most 1, not {value}")
+    return value
 
 
 def _positive_int(name: str, default: int) -> int:

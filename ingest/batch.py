@@ -1,6 +1,6 @@
 """One batch of raw items through every pure step: parse, names, agencies, fingerprint.
 
-This is the unit a Prefect task runs. A failure of one item becomes a Rejection for that item; the
+This is the unit a Prefect task runs, and what worker processes run in parallel. A failure of one item becomes a Rejection for that item; the
 rest of the batch goes on.
 """
 
@@ -18,6 +18,7 @@ from ingest.fingerprint import article_key
 from ingest.names import apply_name_repairs, find_name_variants
 from ingest.parse import ParsedItem, article_from_html, parse_item, reject
 from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
+from ingest.stories import sketch_texts
 
 # Errors a parser bug can raise on odd input; caught per item so that one item cannot sink a batch.
 _ITEM_ERRORS = (NewsflowError, ValueError, LookupError, RecursionError)
@@ -36,7 +37,17 @@ def prepare_batch(items: Iterable[RawItem | Rejection], /) -> Batch:
                 rejections.append(parsed)
             else:
                 documents.append(_document(item, parsed))
-    return Batch(tuple(documents), tuple(rejections))
+    return with_sketches(Batch(tuple(documents), tuple(rejections)))
+
+
+def with_sketches(batch: Batch, /) -> Batch:
+    """The batch with every article's story sketch, computed for all of them at once (vectorised)."""
+    sketches = sketch_texts([document.article.body for document in batch.documents])
+    documents = tuple(
+        replace(document, article=replace(document.article, sketch=sketch))
+        for document, sketch in zip(batch.documents, sketches)
+    )
+    return replace(batch, documents=documents)
 
 
 def _parse_safely(item: RawItem) -> list[ParsedItem | Rejection]:

@@ -77,6 +77,16 @@ class AgencyTag:
 
 
 @dataclass(frozen=True)
+class StorySketch:
+    """The candidate keys of an article's near-duplicate search (ingest/stories.py)."""
+
+    bands: tuple[int, ...]  # LSH band keys, signed 64-bit, one per band; empty for a body without words
+    samples: tuple[int, ...]  # the consistently sampled shingle hashes, for containment candidates
+    shingle_count: int
+    signature: bytes  # the 128 MinHash values, little-endian uint32: estimates before exact verification
+
+
+@dataclass(frozen=True)
 class Article:
     """A parsed article after name repair and agency tagging, ready to store."""
 
@@ -93,6 +103,7 @@ class Article:
     body_key: str  # hex fingerprint of the normalised body: equal keys mean the same article
     name_variants: tuple[NameVariant, ...] = ()
     agency_tags: tuple[AgencyTag, ...] = ()
+    sketch: StorySketch | None = None  # set for a whole batch at once by `ingest.batch.with_sketches`
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Bulk load of one prepared batch, inside the caller's transaction.
 
 Records become Arrow tables, registered with DuckDB, and every insert is one `INSERT ... SELECT` over
-them: no row-by-row inserts. Within the transaction: new articles (and their one-article stories),
-documents for every item, agency tags and name variants for the articles, quarantine rows, and the
-run's counters. A crash leaves all of it or none.
+them: no row-by-row inserts. Within the transaction: new articles (each starting as its own story),
+documents for every item, agency tags and name variants for the articles, the new articles' story
+sketches, decisions and merges, quarantine rows, and the run's counters. A crash leaves all of it or none.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import pyarrow as pa
 
 from ingest.fingerprint import FINGERPRINT_VERSION
 from ingest.records import Batch
+from ingest.stories import StoryThresholds, sketch_texts
+from storage.stories import add_sketches, link_new_articles
 
 ARTICLE_ID_HEX = 16  # article_id is this many leading hex digits of the body fingerprint
 
@@ -44,6 +46,7 @@ def load_batch(
     now: datetime,
     skip_seen: bool = False,
     unread: int = 0,
+    story_thresholds: StoryThresholds = StoryThresholds(),
 ) -> BatchCounts:
     """Insert a batch and return what it added; the caller holds the transaction.
 
@@ -59,6 +62,7 @@ def load_batch(
         new = _insert_articles(con, run_id=run_id, now=now)
         _insert_documents(con, run_id=run_id, now=now)
         _insert_evidence(con)
+        _link_stories(con, batch, thresholds=story_thresholds, run_id=run_id, now=now)
         _touch_stories(con, now=now)
         quarantined = _insert_quarantine(con, run_id=run_id, now=now, skip_seen=skip_seen)
         counts = BatchCounts(
@@ -236,6 +240,21 @@ def _insert_evidence(con: duckdb.DuckDBPyConnection) -> None:
         QUALIFY row_number() OVER (PARTITION BY i.article_id, v.variant, v.canonical ORDER BY v.ord) = 1
         """
     )
+
+
+def _link_stories(
+    con: duckdb.DuckDBPyConnection, batch: Batch, *, thresholds: StoryThresholds, run_id: str, now: datetime
+) -> None:
+    """Sketch rows for the batch's new articles, then their story decisions and merges."""
+    new = con.execute("SELECT ord, article_id FROM batch_new_articles ORDER BY ord").fetchall()
+    if not new:
+        return
+    articles = [batch.documents[ord_].article for ord_, _ in new]
+    missing = [i for i, article in enumerate(articles) if article.sketch is None]
+    computed = dict(zip(missing, sketch_texts([articles[i].body for i in missing])))
+    sketches = [article.sketch or computed[i] for i, article in enumerate(articles)]
+    add_sketches(con, [str(article_id) for _, article_id in new], sketches)
+    link_new_articles(con, thresholds=thresholds, run_id=run_id, now=now)
 
 
 def _touch_stories(con: duckdb.DuckDBPyConnection, *, now: datetime) -> None:

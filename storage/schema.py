@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from storage.errors import SchemaVersionError
+from storage.stories import backfill_stories
 
 
 @dataclass(frozen=True)
@@ -237,12 +238,56 @@ def _add_views(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_story_detection(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 4: near-duplicate stories. Articles stored before it get sketches and decisions now."""
+    con.execute(
+        """
+        CREATE TABLE story_sketches (  -- one per article: what its candidate keys were made from
+            article_id     VARCHAR PRIMARY KEY,
+            sketch_version TINYINT NOT NULL,
+            shingle_count  INTEGER NOT NULL,   -- distinct word 3-grams of the body
+            sample_count   INTEGER NOT NULL,   -- of them, in the consistent 1-in-8 sample
+            signature      BLOB NOT NULL       -- 128 MinHash values, little-endian uint32
+        );
+        CREATE TABLE story_bands (     -- LSH band keys of the 128-permutation MinHash, 20 bands of 6 rows
+            article_id VARCHAR NOT NULL,
+            band       TINYINT NOT NULL,
+            band_key   BIGINT NOT NULL
+        );
+        CREATE TABLE story_samples (   -- sampled shingle hashes: finds an earlier version inside an update
+            article_id VARCHAR NOT NULL,
+            shingle    BIGINT NOT NULL
+        );
+        CREATE TABLE story_decisions ( -- every verified candidate pair, merged or not
+            article_id       VARCHAR NOT NULL,   -- the smaller id of the pair
+            other_article_id VARCHAR NOT NULL,
+            jaccard          DOUBLE NOT NULL,    -- exact, over the two sets of word 3-grams
+            containment      DOUBLE NOT NULL,    -- share of the shorter article's 3-grams in the longer
+            numbers_differ   BOOLEAN NOT NULL,   -- each states a number the other does not
+            verdict          VARCHAR NOT NULL,   -- same_story | update | numbers_differ | different
+            run_id           VARCHAR,            -- NULL: decided when an older database was upgraded
+            decided_at       TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (article_id, other_article_id)
+        );
+        CREATE TABLE story_merges (    -- story ids retired by a merge, and the story they joined
+            story_id    VARCHAR PRIMARY KEY,
+            merged_into VARCHAR NOT NULL,
+            run_id      VARCHAR,
+            merged_at   TIMESTAMPTZ NOT NULL
+        );
+        """
+    )
+    backfill_stories(con)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables: runs, stories, articles, documents, agency_tags, name_variants, quarantine, feeds", 2, _create_core_tables),
     Migration(2, "feed state and health, runs.unchanged_count, documents.full_text_status", 3, _add_feed_state),
     Migration(3, "files_seen: files as last read, for the inbox", 5, _add_files_seen),
     Migration(4, "views: daily_agency_articles, story_overview, name_review, feed_health, quarantine_by_reason, "
                  "runs_by_day, source_duplicates", 6, _add_views),
+    Migration(5, "near-duplicate stories: story_sketches, story_bands, story_samples, story_decisions, "
+                 "story_merges", 4, _add_story_detection),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -1,7 +1,7 @@
 """Full-text search over articles, ranked by BM25 (DuckDB's fts extension).
 
-The index is a snapshot of `articles` taken when it was (re)built: after every ingest run that added
-articles, and by the maintenance flow. Hits are joined back to `articles`, so a search never returns
+The index is a snapshot of `articles` taken when it was (re)built: by the maintenance flow, and by a
+search that finds articles the index does not cover yet. Hits are joined back to `articles`, so a search never returns
 an article that no longer exists.
 """
 
@@ -30,9 +30,15 @@ class SearchHit:
     snippet: str  # the passage of the body that holds most query words
 
 
-def has_search_index(con: duckdb.DuckDBPyConnection, /) -> bool:
+def search_index_is_fresh(con: duckdb.DuckDBPyConnection, /) -> bool:
+    """Whether the index covers every article (articles are only ever added, never changed or removed)."""
     row = con.execute(
         "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'fts_main_articles'"
+    ).fetchone()
+    if not (row and row[0]):
+        return False
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM fts_main_articles.docs) = (SELECT count(*) FROM articles)"
     ).fetchone()
     return bool(row and row[0])
 

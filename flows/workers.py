@@ -1,0 +1,53 @@
+"""Worker processes for the CPU-bound half of a large run: parsing, names, agencies, sketches.
+
+The database takes one writer, so the main process stores batches in order while worker processes
+prepare the next ones. Workers start from a forkserver that has already imported the pipeline, so a
+worker costs a fork rather than a fresh interpreter, and no thread or open database of the parent
+(a Prefect run has both) is copied into it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from types import TracebackType
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def default_worker_count() -> int:
+    """The cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Workers:
+    """`count` worker processes, or the calling thread itself when `count` is 1."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        if self.count > 1:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["flows.files"])
+            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def call(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a picklable module-level function in a worker and wait for its result."""
+        if self._pool is None:
+            return function(*args, **kwargs)
+        future: Future[R] = self._pool.submit(function, *args, **kwargs)
+        return future.result()

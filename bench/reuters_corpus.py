@@ -36,7 +36,7 @@ from pathlib import Path
 try:  # run as a script (bench/ on sys.path, like the other benchmarks) or imported as bench.reuters_corpus
     from _common import CORPORA
 except ImportError:
-    from bench._common import CORPORA
+    from bench._common import CORPORA  # type: ignore[no-redef]
 
 SOURCE = CORPORA / "reuters21578"
 DOCUMENTS = 19043  # <REUTERS> documents with a <BODY>, per ORIGIN.md

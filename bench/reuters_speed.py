@@ -91,7 +91,7 @@ def peer(folder: Path) -> dict[str, float | int]:
 
 def _files(folder: Path) -> list[Path]:
     """Every non-hidden file, in the order `newsflow ingest files` walks them."""
-    found = []
+    found: list[Path] = []
     for parent, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(Path(parent) / name for name in sorted(names) if not name.startswith("."))

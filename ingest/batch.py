@@ -15,7 +15,7 @@ from ingest.decode import decode_text
 from ingest.errors import NewsflowError, ParseError
 from ingest.feeds import FeedOutcome, parse_feed
 from ingest.fingerprint import article_key
-from ingest.names import apply_name_repairs, find_name_variants
+from ingest.names import apply_name_repairs, find_name_variants, person_names
 from ingest.parse import ParsedItem, article_from_html, parse_item, reject
 from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
 from ingest.stories import sketch_texts
@@ -125,4 +125,5 @@ def build_article(parsed: ParsedArticle, /) -> Article:
         body_key=article_key(paragraphs),
         name_variants=variants,
         agency_tags=tags,
+        person_names=person_names((title, *paragraphs)),
     )

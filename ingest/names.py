@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +23,7 @@ from rapidfuzz.process import cdist
 
 from ingest.datafiles import read_lines, read_tsv, shipped_path
 from ingest.normalize import starts_sentence
-from ingest.records import NameEvidence, NameVariant
+from ingest.records import LinkEvidence, NameEvidence, NameLink, NameVariant, PersonName
 
 ALIASES_ENV = "NEWSFLOW_NAME_ALIASES"
 MIN_SIMILARITY = 0.9  # Jaro-Winkler floor for a candidate pair
@@ -72,6 +72,46 @@ def find_name_variants(texts: Sequence[str], /) -> tuple[NameVariant, ...]:
         if (variant := _judge(a, b, counts, givens, aliases)) is not None
     ]
     return tuple(sorted(variants, key=lambda v: (v.variant, v.canonical)))
+
+
+def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
+    """Surnames written right after a first name, with how often: what cross-article links compare."""
+    counts = Counter(
+        (occ.given, occ.form)
+        for text in texts
+        for occ in _occurrences(text)
+        if occ.given and len(occ.form) >= MIN_FORM_LENGTH and occ.form not in _honorifics()
+    )
+    return tuple(PersonName(given, surname, n) for (given, surname), n in sorted(counts.items()))
+
+
+def judge_link(given: str, a: str, b: str, /, *, articles: Mapping[str, int], same_story: bool) -> NameLink | None:
+    """Grade two surnames written after one first name in different articles (DESIGN §3, across articles).
+
+    Precision first, since a wrong link merges two people in every count: the within-article guards
+    apply, a pair with no alias entry is linked only when both spellings appear in articles of one
+    story (one outlet's copy of another's text) and one spelling is in clearly more articles;
+    everything else is a proposal, and a pair whose rarer spelling is a real word or a common name
+    (Horan/Horgan) is not even that.
+    """
+    aliases = _load_aliases()
+    alias_canonical = _alias_pair(a, b, aliases)
+    if alias_canonical is None and (_guard(a, b, {}) is not None or not _similar(a, b, Levenshtein.distance(a, b))):
+        return None
+    counts = Counter(articles)
+    canonical, variant, majority = _choose_canonical(a, b, counts, alias_canonical)
+    evidence: LinkEvidence = "alias" if alias_canonical else "same_story" if same_story else "similar_spelling"
+    if evidence == "similar_spelling" and _word_frequency(variant) >= RARE_ZIPF:
+        return None
+    linked = evidence == "alias" or (evidence == "same_story" and majority)
+    tally = f"{given} {variant} in {articles[variant]} articles, {given} {canonical} in {articles[canonical]}"
+    reason = {
+        "alias": "the alias table lists both",
+        "same_story": "both spellings appear in articles of one story",
+        "similar_spelling": "similar spelling only",
+    }[evidence]
+    outcome = "linked" if linked else "proposal only" + ("" if majority else ": no clear majority")
+    return NameLink(given, variant, canonical, evidence, linked, f"{tally}; {reason}; {outcome}")
 
 
 def apply_name_repairs(text: str, variants: Iterable[NameVariant], /) -> str:

@@ -14,6 +14,7 @@ from typing import Literal
 SourceKind = Literal["file", "feed"]
 AgencyRole = Literal["dateline", "credit", "cited", "image_credit", "mention"]
 NameEvidence = Literal["same_first_name", "alias", "truncation", "similar_spelling"]
+LinkEvidence = Literal["alias", "same_story", "similar_spelling"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,27 @@ class NameVariant:
 
 
 @dataclass(frozen=True)
+class PersonName:
+    """A surname written after a first name in one article ("Antony" "Blinken"), after repairs."""
+
+    given: str
+    surname: str
+    occurrences: int
+
+
+@dataclass(frozen=True)
+class NameLink:
+    """Two spellings of one person's surname in different articles: a link or a proposal."""
+
+    given: str
+    variant: str
+    canonical: str
+    evidence: LinkEvidence  # alias table entry | both in one story's articles | similar spelling only
+    linked: bool  # True: analysts' `person_mentions` counts the variant as the canonical form
+    detail: str
+
+
+@dataclass(frozen=True)
 class AgencyTag:
     """One news agency linked to an article in one role."""
 
@@ -103,6 +125,7 @@ class Article:
     body_key: str  # hex fingerprint of the normalised body: equal keys mean the same article
     name_variants: tuple[NameVariant, ...] = ()
     agency_tags: tuple[AgencyTag, ...] = ()
+    person_names: tuple[PersonName, ...] = ()
     sketch: StorySketch | None = None  # set for a whole batch at once by `ingest.batch.with_sketches`
 
 

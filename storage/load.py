@@ -17,6 +17,7 @@ import pyarrow as pa
 from ingest.fingerprint import FINGERPRINT_VERSION
 from ingest.records import Batch
 from ingest.stories import StoryThresholds, sketch_texts
+from storage.names import add_person_names, link_names
 from storage.stories import add_sketches, link_new_articles
 
 ARTICLE_ID_HEX = 16  # article_id is this many leading hex digits of the body fingerprint
@@ -245,7 +246,7 @@ def _insert_evidence(con: duckdb.DuckDBPyConnection) -> None:
 def _link_stories(
     con: duckdb.DuckDBPyConnection, batch: Batch, *, thresholds: StoryThresholds, run_id: str, now: datetime
 ) -> None:
-    """Sketch rows for the batch's new articles, then their story decisions and merges."""
+    """Sketch rows for the batch's new articles, their story decisions and merges, then their names' links."""
     new = con.execute("SELECT ord, article_id FROM batch_new_articles ORDER BY ord").fetchall()
     if not new:
         return
@@ -253,8 +254,11 @@ def _link_stories(
     missing = [i for i, article in enumerate(articles) if article.sketch is None]
     computed = dict(zip(missing, sketch_texts([articles[i].body for i in missing])))
     sketches = [article.sketch or computed[i] for i, article in enumerate(articles)]
-    add_sketches(con, [str(article_id) for _, article_id in new], sketches)
+    ids = [str(article_id) for _, article_id in new]
+    add_sketches(con, ids, sketches)
     link_new_articles(con, thresholds=thresholds, run_id=run_id, now=now)
+    add_person_names(con, ids, [article.person_names for article in articles])
+    link_names(con, run_id=run_id, now=now)
 
 
 def _touch_stories(con: duckdb.DuckDBPyConnection, *, now: datetime) -> None:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from storage.errors import SchemaVersionError
-from storage.stories import backfill_stories
+from ingest.names import person_names
+from ingest.stories import StoryThresholds, sketch_texts
+from storage.names import add_person_names, link_names
+from storage.stories import add_sketches, link_new_articles
 
 
 @dataclass(frozen=True)
@@ -275,9 +279,48 @@ def _add_story_detection(con: duckdb.DuckDBPyConnection) -> None:
             run_id      VARCHAR,
             merged_at   TIMESTAMPTZ NOT NULL
         );
+        CREATE TABLE article_names (   -- surnames written right after a first name, after repairs
+            article_id  VARCHAR NOT NULL,
+            given       VARCHAR NOT NULL,    -- 'Antony'
+            surname     VARCHAR NOT NULL,    -- 'Blinken'
+            occurrences INTEGER NOT NULL,
+            PRIMARY KEY (article_id, given, surname)
+        );
+        CREATE TABLE name_links (      -- two spellings of one person's surname across articles
+            given      VARCHAR NOT NULL,
+            variant    VARCHAR NOT NULL,
+            canonical  VARCHAR NOT NULL,
+            evidence   VARCHAR NOT NULL,     -- alias | same_story | similar_spelling
+            linked     BOOLEAN NOT NULL,     -- false: a proposal for a person to review
+            detail     VARCHAR NOT NULL,
+            run_id     VARCHAR,
+            decided_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (given, variant, canonical)
+        );
+        CREATE VIEW person_mentions AS  -- people per article, linked spellings read as one
+        SELECT n.article_id, n.given, coalesce(l.canonical, n.surname) AS surname, n.surname AS written,
+               n.occurrences
+        FROM article_names n
+        LEFT JOIN name_links l ON l.linked AND l.given = n.given AND l.variant = n.surname;
         """
     )
-    backfill_stories(con)
+    _backfill_stories_and_names(con)
+
+
+def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
+    """Give the articles of an older database what new ones get on arrival, a chunk at a time."""
+    now = datetime.now(UTC)
+    offset = 0
+    while rows := con.execute(
+        "SELECT article_id, title, body FROM articles ORDER BY article_id LIMIT $chunk OFFSET $offset",
+        {"chunk": chunk, "offset": offset},
+    ).fetchall():
+        ids = [str(row[0]) for row in rows]
+        add_sketches(con, ids, sketch_texts([str(row[2]) for row in rows]))
+        link_new_articles(con, thresholds=StoryThresholds(), run_id=None, now=now)
+        add_person_names(con, ids, [person_names((str(row[1]), *str(row[2]).split("\n\n"))) for row in rows])
+        link_names(con, run_id=None, now=now)
+        offset += chunk
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -286,8 +329,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "files_seen: files as last read, for the inbox", 5, _add_files_seen),
     Migration(4, "views: daily_agency_articles, story_overview, name_review, feed_health, quarantine_by_reason, "
                  "runs_by_day, source_duplicates", 6, _add_views),
-    Migration(5, "near-duplicate stories: story_sketches, story_bands, story_samples, story_decisions, "
-                 "story_merges", 4, _add_story_detection),
+    Migration(5, "near-duplicate stories and names across articles: story_sketches, story_bands, story_samples, "
+                 "story_decisions, story_merges, article_names, name_links, person_mentions", 4, _add_story_detection),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

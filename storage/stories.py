@@ -12,7 +12,7 @@ records every id that a merge retired.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -30,7 +30,6 @@ from ingest.stories import (
     compare_sets,
     estimated_similarity,
     verification_inputs,
-    sketch_texts,
 )
 
 # A sampled shingle stored for more articles than this is boilerplate ("the company said"), not
@@ -288,15 +287,3 @@ def _merge_stories(
     finally:
         con.unregister("arrow_merges")
     return len(retired)
-
-
-def backfill_stories(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
-    """Sketch and link the articles of a database from before story detection, a chunk at a time."""
-    offset = 0
-    while rows := con.execute(
-        "SELECT article_id, body FROM articles ORDER BY article_id LIMIT $chunk OFFSET $offset",
-        {"chunk": chunk, "offset": offset},
-    ).fetchall():
-        add_sketches(con, [str(r[0]) for r in rows], sketch_texts([str(r[1]) for r in rows]))
-        link_new_articles(con, thresholds=StoryThresholds(), run_id=None, now=datetime.now(UTC))
-        offset += chunk

@@ -212,3 +212,58 @@ def test_very_short_articles_are_stored_without_breaking_the_batch(db_path: Path
     stored = db.query("SELECT count(*) FROM documents").rows[0][0]
     quarantined = db.query("SELECT count(*) FROM quarantine").rows[0][0]
     assert stored + quarantined == 4  # nothing lost: an empty body is quarantined, the rest stored
+
+
+def test_an_older_database_gets_stories_and_names_for_the_articles_it_holds(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    import storage.schema
+
+    monkeypatch.setattr(storage.schema, "MIGRATIONS", storage.schema.MIGRATIONS[:4])
+    with duckdb.connect(str(db_path)) as con:
+        storage.schema.migrate(con, db_path)
+        for article_id, body in (("a1", ARTICLE), ("b2", REPUBLISHED), ("c3", SAME_EVENT)):
+            title, text = body.split("\n\n", 1)
+            con.execute("INSERT INTO stories VALUES (?, ?, 1, now(), now())", [article_id, article_id])
+            con.execute(
+                "INSERT INTO articles (article_id, story_id, title, lede, body, word_count, first_seen_at, first_run_id,"
+                " fingerprint_version) VALUES (?, ?, ?, '', ?, 100, now(), 'old', 1)",
+                [article_id, article_id, title, text.strip()],
+            )
+    monkeypatch.undo()
+    db = Database(db_path)
+    assert db.migrate() == storage.schema.LATEST_VERSION
+    assert db.query("SELECT article_id, story_id FROM articles ORDER BY 1").rows == [("a1", "a1"), ("b2", "a1"), ("c3", "c3")]
+    assert db.query("SELECT story_id, article_count FROM stories ORDER BY 1").rows == [("a1", 2), ("c3", 1)]
+    assert db.query("SELECT count(*) FROM story_sketches").rows == [(3,)]
+    assert ("Anna", "Stone") in db.query("SELECT given, surname FROM article_names").rows
+
+
+def _with_minister(text: str, surname: str) -> str:
+    return text.replace("Diplomats said", f"US Secretary of State Antony {surname} said").replace(
+        "Shipping companies were", f"Antony {surname} told reporters that shipping companies were"
+    )
+
+
+def test_a_misspelt_name_in_one_outlets_copy_is_linked_across_articles_never_rewritten(db_path: Path) -> None:
+    db = Database(db_path)
+    profile = ("Who is Antony Blinken?\n\nAntony Blinken has led American diplomacy since 2021 and has travelled "
+               "to more than ninety countries, most recently to Geneva for the grain talks.\n")
+    other_event = SAME_EVENT.replace("Economists say", "Antony Blinkem, a trader in Tunis, and economists say")
+    lavrova = MONDAY_REPORT.replace("a Fed spokesman said", "said Antonia Lavrova, a Fed spokeswoman")
+    lavrov = TUESDAY_REPORT.replace("a Fed spokesman said", "said Antonia Lavrov, a Fed spokesman")
+    _ingest(db, {"original.txt": _with_minister(ARTICLE, "Blinken"), "profile.txt": profile},
+            {"copy.txt": _with_minister(REPUBLISHED, "Blinke")},
+            {"other.txt": other_event, "monday.txt": lavrova, "tuesday.txt": lavrov})
+    links = db.query("SELECT given, variant, canonical, evidence, linked FROM name_links ORDER BY ALL").rows
+    assert ("Antony", "Blinke", "Blinken", "same_story", True) in links
+    assert ("Antony", "Blinkem", "Blinken", "similar_spelling", False) in links  # another story: a proposal
+    assert not [link for link in links if "Lavrov" in str(link[1])]  # two people, never linked
+    body = db.query("SELECT a.body FROM articles a JOIN documents d USING (article_id) WHERE d.item_key = 'copy.txt'").rows
+    assert "Antony Blinke said" in str(body[0][0])  # the stored text is not rewritten across articles
+    mentions = db.query(
+        "SELECT surname, count(DISTINCT article_id) FROM person_mentions WHERE given = 'Antony' GROUP BY 1 ORDER BY 1"
+    ).rows
+    assert mentions == [("Blinkem", 1), ("Blinken", 3)]

@@ -1,0 +1,105 @@
+"""Names across articles: who is written after which first name, and links between spellings.
+
+Within one article, name repair is decided in `ingest.names`. Across articles the corpus is needed:
+each batch's new (first name, surname) forms are compared with the stored forms after the same first
+name, and the pairs `ingest.names.judge_link` accepts become rows of `name_links`. Nothing stored is
+rewritten: the `person_mentions` view reads linked spellings as their canonical form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from ingest.names import judge_link
+from ingest.records import PersonName
+
+# Surname pairs SQL lets through to the judge: the distances `ingest.names` uses within an article.
+_CANDIDATES = """
+    WITH new_forms AS (
+        SELECT DISTINCT given, surname FROM article_names SEMI JOIN story_new USING (article_id)
+    ),
+    forms AS (
+        SELECT given, surname, count(DISTINCT article_id) AS articles
+        FROM article_names SEMI JOIN (SELECT DISTINCT given FROM new_forms) USING (given)
+        GROUP BY ALL
+    ),
+    pairs AS (
+        SELECT DISTINCT n.given, least(n.surname, f.surname) AS a, greatest(n.surname, f.surname) AS b
+        FROM new_forms n JOIN forms f ON f.given = n.given AND f.surname <> n.surname
+        WHERE least(length(n.surname), length(f.surname)) >= 4
+          AND levenshtein(n.surname, f.surname)
+              <= CASE WHEN least(length(n.surname), length(f.surname)) >= 8 THEN 2 ELSE 1 END
+          AND jaro_winkler_similarity(n.surname, f.surname) >= 0.9
+    )
+    SELECT p.given, p.a, p.b, fa.articles, fb.articles,
+           EXISTS (
+               SELECT 1 FROM article_names x JOIN articles ax USING (article_id)
+               JOIN articles ay ON ay.story_id = ax.story_id
+               JOIN article_names y ON y.article_id = ay.article_id
+               WHERE x.given = p.given AND x.surname = p.a AND y.given = p.given AND y.surname = p.b
+           ) AS same_story
+    FROM pairs p
+    JOIN forms fa ON fa.given = p.given AND fa.surname = p.a
+    JOIN forms fb ON fb.given = p.given AND fb.surname = p.b
+    ORDER BY ALL
+"""
+
+
+def add_person_names(
+    con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], names: Sequence[Sequence[PersonName]]
+) -> None:
+    """Store the first-name/surname forms of new articles."""
+    rows = [(a, n) for a, found in zip(article_ids, names) for n in found]
+    table = pa.table(
+        {
+            "article_id": pa.array([a for a, _ in rows], pa.string()),
+            "given": pa.array([n.given for _, n in rows], pa.string()),
+            "surname": pa.array([n.surname for _, n in rows], pa.string()),
+            "occurrences": pa.array([n.occurrences for _, n in rows], pa.int32()),
+        }
+    )
+    con.register("arrow_person_names", table)
+    try:
+        con.execute("INSERT INTO article_names BY NAME SELECT * FROM arrow_person_names")
+    finally:
+        con.unregister("arrow_person_names")
+
+
+def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: datetime) -> None:
+    """Judge the spelling pairs new articles bring (pairs already judged are judged again with today's counts)."""
+    links = [
+        link
+        for given, a, b, articles_a, articles_b, same_story in con.execute(_CANDIDATES).fetchall()
+        if (link := judge_link(given, a, b, articles={a: articles_a, b: articles_b}, same_story=same_story))
+    ]
+    if not links:
+        return
+    table = pa.table(
+        {
+            "given": pa.array([link.given for link in links], pa.string()),
+            "variant": pa.array([link.variant for link in links], pa.string()),
+            "canonical": pa.array([link.canonical for link in links], pa.string()),
+            "evidence": pa.array([link.evidence for link in links], pa.string()),
+            "linked": pa.array([link.linked for link in links], pa.bool_()),
+            "detail": pa.array([link.detail for link in links], pa.string()),
+        }
+    )
+    con.register("arrow_links", table)
+    try:
+        con.execute(
+            """
+            DELETE FROM name_links l USING arrow_links n
+            WHERE l.given = n.given AND least(l.variant, l.canonical) = least(n.variant, n.canonical)
+              AND greatest(l.variant, l.canonical) = greatest(n.variant, n.canonical)
+            """
+        )
+        con.execute(
+            "INSERT INTO name_links BY NAME SELECT *, $run_id AS run_id, $now AS decided_at FROM arrow_links",
+            {"run_id": run_id, "now": now},
+        )
+    finally:
+        con.unregister("arrow_links")

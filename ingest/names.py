@@ -37,6 +37,8 @@ RARE_ZIPF = 1.5
 # Minister" / "Interior Ministry"): "minister" is 5.0, while real surname pairs seen with one first name
 # have at least one rarer form ("andersen" 3.27, "macdonald" 3.69).
 COMMON_WORD_ZIPF = 4.0
+# A first name or surname this common in English is more likely a word ("Federal", "Commission").
+PERSON_WORD_ZIPF = 4.5
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
 
 # Words that start with anything but an ASCII lower-case letter: the only ones that can be names.
@@ -80,9 +82,20 @@ def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
         (occ.given, occ.form)
         for text in texts
         for occ in _occurrences(text)
-        if occ.given and len(occ.form) >= MIN_FORM_LENGTH and occ.form not in _honorifics()
+        if occ.given and len(occ.form) >= MIN_FORM_LENGTH and _looks_like_a_person(occ.given, occ.form)
     )
     return tuple(PersonName(given, surname, n) for (given, surname), n in sorted(counts.items()))
+
+
+def _looks_like_a_person(given: str, surname: str) -> bool:
+    """A rare word or a known first name before a surname that is not a common word.
+
+    "Economic Commission" and "Australian Federal" are capitalised pairs too: common English words on
+    either side are organisations and places far more often than people.
+    """
+    if surname in _honorifics() or _word_frequency(surname) >= PERSON_WORD_ZIPF:
+        return False
+    return given in _common_given_names() or _word_frequency(given) < PERSON_WORD_ZIPF
 
 
 def judge_link(given: str, a: str, b: str, /, *, articles: Mapping[str, int], same_story: bool) -> NameLink | None:
@@ -274,6 +287,11 @@ def _word_frequency(form: str) -> float:
 @lru_cache(maxsize=1)
 def _derived_endings() -> frozenset[str]:
     return frozenset(text.strip() for _, text in read_lines(shipped_path("derived_word_endings.txt")))
+
+
+@lru_cache(maxsize=1)
+def _common_given_names() -> frozenset[str]:
+    return frozenset(text.strip() for _, text in read_lines(shipped_path("common_given_names.txt")))
 
 
 @lru_cache(maxsize=1)

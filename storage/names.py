@@ -23,30 +23,38 @@ _CANDIDATES = """
         SELECT DISTINCT given, surname FROM article_names SEMI JOIN story_new USING (article_id)
     ),
     forms AS (
-        SELECT given, surname, count(DISTINCT article_id) AS articles
-        FROM article_names SEMI JOIN (SELECT DISTINCT given FROM new_forms) USING (given)
-        GROUP BY ALL
-    ),
-    pairs AS (
-        SELECT DISTINCT n.given, least(n.surname, f.surname) AS a, greatest(n.surname, f.surname) AS b
-        FROM new_forms n JOIN forms f ON f.given = n.given AND f.surname <> n.surname
-        WHERE least(length(n.surname), length(f.surname)) >= 4
-          AND levenshtein(n.surname, f.surname)
-              <= CASE WHEN least(length(n.surname), length(f.surname)) >= 8 THEN 2 ELSE 1 END
-          AND jaro_winkler_similarity(n.surname, f.surname) >= 0.9
+        SELECT DISTINCT given, surname FROM article_names
+        SEMI JOIN (SELECT DISTINCT given FROM new_forms) USING (given)
     )
-    SELECT p.given, p.a, p.b, fa.articles, fb.articles,
-           EXISTS (
-               SELECT 1 FROM article_names x JOIN articles ax USING (article_id)
-               JOIN articles ay ON ay.story_id = ax.story_id
-               JOIN article_names y ON y.article_id = ay.article_id
-               WHERE x.given = p.given AND x.surname = p.a AND y.given = p.given AND y.surname = p.b
-           ) AS same_story
-    FROM pairs p
-    JOIN forms fa ON fa.given = p.given AND fa.surname = p.a
-    JOIN forms fb ON fb.given = p.given AND fb.surname = p.b
+    SELECT DISTINCT n.given, least(n.surname, f.surname) AS a, greatest(n.surname, f.surname) AS b
+    FROM new_forms n JOIN forms f ON f.given = n.given AND f.surname <> n.surname
+    WHERE least(length(n.surname), length(f.surname)) >= 4
+      AND levenshtein(n.surname, f.surname)
+          <= CASE WHEN least(length(n.surname), length(f.surname)) >= 8 THEN 2 ELSE 1 END
+      AND jaro_winkler_similarity(n.surname, f.surname) >= 0.9
     ORDER BY ALL
 """
+
+
+def _stories_of_forms(
+    con: duckdb.DuckDBPyConnection, forms: set[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, int]]:
+    """For each (first name, surname): the stories whose articles write it, with how many articles each."""
+    table = pa.table({"given": [g for g, _ in forms], "surname": [s for _, s in forms]})
+    con.register("arrow_forms", table)
+    try:
+        rows = con.execute(
+            """
+            SELECT n.given, n.surname, a.story_id, count(*) FROM article_names n JOIN articles a USING (article_id)
+            SEMI JOIN arrow_forms USING (given, surname) GROUP BY ALL
+            """
+        ).fetchall()
+    finally:
+        con.unregister("arrow_forms")
+    found: dict[tuple[str, str], dict[str, int]] = {form: {} for form in forms}
+    for given, surname, story, articles in rows:
+        found[(given, surname)][story] = articles
+    return found
 
 
 def add_person_names(
@@ -71,11 +79,16 @@ def add_person_names(
 
 def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: datetime) -> None:
     """Judge the spelling pairs new articles bring (pairs already judged are judged again with today's counts)."""
-    links = [
-        link
-        for given, a, b, articles_a, articles_b, same_story in con.execute(_CANDIDATES).fetchall()
-        if (link := judge_link(given, a, b, articles={a: articles_a, b: articles_b}, same_story=same_story))
-    ]
+    pairs = con.execute(_CANDIDATES).fetchall()
+    if not pairs:
+        return
+    stories = _stories_of_forms(con, {(given, form) for given, a, b in pairs for form in (a, b)})
+    links = []
+    for given, a, b in pairs:
+        stories_a, stories_b = stories[(given, a)], stories[(given, b)]
+        articles = {a: sum(stories_a.values()), b: sum(stories_b.values())}
+        if link := judge_link(given, a, b, articles=articles, same_story=bool(stories_a.keys() & stories_b.keys())):
+            links.append(link)
     if not links:
         return
     table = pa.table(

@@ -36,8 +36,9 @@ def test_the_seed_article_ingested_twice_is_one_article_with_two_documents(
 
 def test_the_examples_load_with_their_duplicates_and_quarantined_items(db_path: Path) -> None:
     assert main(["ingest", "files", str(EXAMPLES), "--db", str(db_path)]) == 0
-    assert _rows(db_path, "SELECT count(*) FROM documents") == [(8,)]
-    assert _rows(db_path, "SELECT count(*) FROM articles") == [(7,)]
+    assert _rows(db_path, "SELECT count(*) FROM documents") == [(9,)]
+    assert _rows(db_path, "SELECT count(*) FROM articles") == [(8,)]
+    assert _rows(db_path, "SELECT count(*) FROM stories") == [(7,)]  # the UPDATE 1 version joined its story
     copies = _rows(db_path, "SELECT list(title ORDER BY title) FROM documents GROUP BY article_id HAVING count(*) > 1")
     assert copies == [(["Grain ships sail from Odesa as corridor reopens", "Ukraine reopens southern grain corridor after two-week pause"],)]
     assert sorted(_rows(db_path, "SELECT reason, split_part(item_key, '/', -1) FROM quarantine")) == [
@@ -48,7 +49,7 @@ def test_the_examples_load_with_their_duplicates_and_quarantined_items(db_path: 
             ("EFE", "dateline"), ("DPA", "dateline"), ("AAP", "credit"), ("AFP", "cited"), ("AGENCIES", "credit")} == tags
     assert _rows(db_path, "SELECT variant, canonical, applied FROM name_variants") == [("Kowalczy", "Kowalczyk", True)]
     assert _rows(db_path, "SELECT seen_count, new_count, duplicate_count, quarantined_count, status FROM runs") == [
-        (10, 7, 1, 2, "completed")
+        (11, 8, 1, 2, "completed")
     ]
 
 
@@ -180,5 +181,5 @@ def test_export_writes_parquet_that_other_engines_read(tmp_path: Path, db_path: 
     assert main(["export", "--format", "parquet", "--out", str(out), "--db", str(db_path)]) == 0
     articles = duckdb.sql(f"SELECT count(*), count(DISTINCT day) FROM read_parquet('{out}/articles/*/*.parquet', "
                           "hive_partitioning = true)").fetchone()
-    assert articles == (7, 1)
+    assert articles == (8, 1)
     assert duckdb.sql(f"SELECT count(*) FROM '{out}/feeds/data.parquet'").fetchone() == (0,)

@@ -33,7 +33,7 @@ ARTICLE = "Ministers agree Black Sea grain plan\n\n" + "\n\n".join(PARAGRAPHS) +
 REPUBLISHED = (
     "Grain corridor deal reached in Geneva\n\n"
     + "\n\n".join(p for i, p in enumerate(PARAGRAPHS) if i != 3)
-    + "\n\n(Reporting by the Geneva newsroom; editing by Anna Stone)\n"
+    + "\n\n(Reporting by the Geneva newsroom; editing by Anna Kowalska)\n"
 )
 
 # Another article about the same event, written independently.
@@ -238,7 +238,7 @@ def test_an_older_database_gets_stories_and_names_for_the_articles_it_holds(
     assert db.query("SELECT article_id, story_id FROM articles ORDER BY 1").rows == [("a1", "a1"), ("b2", "a1"), ("c3", "c3")]
     assert db.query("SELECT story_id, article_count FROM stories ORDER BY 1").rows == [("a1", 2), ("c3", 1)]
     assert db.query("SELECT count(*) FROM story_sketches").rows == [(3,)]
-    assert ("Anna", "Stone") in db.query("SELECT given, surname FROM article_names").rows
+    assert ("Anna", "Kowalska") in db.query("SELECT given, surname FROM article_names").rows
 
 
 def _with_minister(text: str, surname: str) -> str:

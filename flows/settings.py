@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from flows.fetch import FetchPolicy
 
 DEFAULT_DB = Path("data") / "news.duckdb"
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 2000  # Reuters-21578: 500 per transaction took 30 s, 2,000 took 24 s (per-statement costs)
 DEFAULT_FEED_BATCH_SIZE = 100
 
 

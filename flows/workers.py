@@ -15,6 +15,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
+# Workers yield the CPU to the main process: it stores batches one at a time, in order, so every
+# second it waits for a core is a second the whole run waits.
+WORKER_NICENESS = 10
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -35,7 +38,9 @@ class Workers:
         if self.count > 1:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["flows.files"])
-            self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,)
+            )
         return self
 
     def __exit__(

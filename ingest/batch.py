@@ -15,7 +15,7 @@ from ingest.decode import decode_text
 from ingest.errors import NewsflowError, ParseError
 from ingest.feeds import FeedOutcome, parse_feed
 from ingest.fingerprint import article_key
-from ingest.names import apply_name_repairs, find_name_variants, person_names
+from ingest.names import apply_name_repairs, read_names
 from ingest.parse import ParsedItem, article_from_html, parse_item, reject
 from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
 from ingest.stories import sketch_texts
@@ -107,7 +107,8 @@ def _document(raw: RawItem, parsed: ParsedItem) -> Document:
 
 def build_article(parsed: ParsedArticle, /) -> Article:
     """Repair names, tag agencies and fingerprint one parsed article."""
-    variants = find_name_variants((parsed.title, *parsed.paragraphs))
+    names = read_names((parsed.title, *parsed.paragraphs))
+    variants = names.variants
     title = apply_name_repairs(parsed.title, variants)
     paragraphs = tuple(apply_name_repairs(p, variants) for p in parsed.paragraphs)
     tags = tag_agencies(paragraphs, title=title, dateline=parsed.dateline, credit=parsed.credit)
@@ -125,5 +126,5 @@ def build_article(parsed: ParsedArticle, /) -> Article:
         body_key=article_key(paragraphs),
         name_variants=variants,
         agency_tags=tags,
-        person_names=person_names((title, *paragraphs)),
+        person_names=names.persons,
     )

@@ -58,9 +58,28 @@ class _Aliases:
     canonical_of: dict[str, str]  # variant or canonical form -> canonical form
 
 
+@dataclass(frozen=True)
+class NameReading:
+    """What one pass over an article's names finds."""
+
+    variants: tuple[NameVariant, ...]
+    persons: tuple[PersonName, ...]  # as they read once the applied variants are repaired
+
+
+def read_names(texts: Sequence[str], /) -> NameReading:
+    """Variants and person names of an article (title, then paragraphs), from one scan of its words."""
+    occurrences = [occ for text in texts for occ in _occurrences(text)]
+    variants = _variants(occurrences)
+    repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
+    return NameReading(variants, _persons(occurrences, repaired))
+
+
 def find_name_variants(texts: Sequence[str], /) -> tuple[NameVariant, ...]:
     """Find variant pairs in an article given as its texts (title, then paragraphs)."""
-    occurrences = [occ for text in texts for occ in _occurrences(text)]
+    return read_names(texts).variants
+
+
+def _variants(occurrences: list[_Occurrence]) -> tuple[NameVariant, ...]:
     counts = Counter(occ.form for occ in occurrences)
     givens: dict[str, Counter[str]] = defaultdict(Counter)
     for occ in occurrences:
@@ -78,13 +97,20 @@ def find_name_variants(texts: Sequence[str], /) -> tuple[NameVariant, ...]:
 
 def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
     """Surnames written right after a first name, with how often: what cross-article links compare."""
+    return _persons([occ for text in texts for occ in _occurrences(text)], {})
+
+
+def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str]) -> tuple[PersonName, ...]:
     counts = Counter(
-        (occ.given, occ.form)
-        for text in texts
-        for occ in _occurrences(text)
-        if occ.given and len(occ.form) >= MIN_FORM_LENGTH and _looks_like_a_person(occ.given, occ.form)
+        (repaired.get(occ.given, occ.given), repaired.get(occ.form, occ.form))
+        for occ in occurrences
+        if occ.given and len(occ.form) >= MIN_FORM_LENGTH
     )
-    return tuple(PersonName(given, surname, n) for (given, surname), n in sorted(counts.items()))
+    return tuple(
+        PersonName(given, surname, n)
+        for (given, surname), n in sorted(counts.items())
+        if _looks_like_a_person(given, surname)
+    )
 
 
 def _looks_like_a_person(given: str, surname: str) -> bool:

@@ -18,6 +18,8 @@ from ingest.names import judge_link
 from ingest.records import PersonName
 
 # Surname pairs SQL lets through to the judge: the distances `ingest.names` uses within an article.
+# The batch's new articles are the temporary table `story_new` that `storage.stories.add_sketches`
+# fills: names are linked after stories, since same-story evidence needs the merged stories.
 _CANDIDATES = """
     WITH new_forms AS (
         SELECT DISTINCT given, surname FROM article_names SEMI JOIN story_new USING (article_id)

@@ -14,7 +14,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,10 +23,14 @@ from flows.runs import recorded_run
 from flows.settings import Settings, story_thresholds_from_env
 from flows.workers import Workers
 from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
+from ingest.batch import join_batches
 from ingest.records import SeenFile
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"
+# Files per prepare task: a database batch (NEWSFLOW_BATCH_SIZE) is prepared in parts this size, so
+# every worker has work on mid-sized runs, and stored in one transaction.
+PREPARE_FILES = 500
 PrepareStep = Callable[[Workers, list[str], int], Batch]
 StoreStep = Callable[[str, Batch, str, bool, int], BatchCounts]
 
@@ -69,6 +73,15 @@ def _unchanged(database: Database, paths: list[Path]) -> set[str]:
     return database.unchanged_files(stats)
 
 
+@dataclass(frozen=True)
+class _PendingBatch:
+    """A database batch whose parts are being prepared in workers."""
+
+    files: int
+    unread: int
+    parts: list[Future[Batch]]
+
+
 def run_ingest_files(
     paths: Sequence[str | Path],
     /,
@@ -93,26 +106,32 @@ def run_ingest_files(
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:
         files = list(iter_file_paths(paths))
-        workers = settings.workers if len(files) > settings.batch_size else 1
-        done = 0
+        part_size = min(PREPARE_FILES, settings.batch_size)
+        workers = settings.workers if len(files) > part_size else 1
         with database.holding_writes(), Workers(workers) as pool, ThreadPoolExecutor(max_workers=workers) as threads:
-            pending: deque[tuple[int, int, Future[Batch]]] = deque()
+
+            def start(part: list[str]) -> Future[Batch]:
+                # Each prepare runs in the caller's context, so a Prefect task links to its flow run.
+                return threads.submit(contextvars.copy_context().run, prepare, pool, part, settings.max_file_bytes)
+
+            pending: deque[_PendingBatch] = deque()
+            done = 0
 
             def store_oldest() -> None:
                 nonlocal done
-                size, unread, prepared = pending.popleft()
-                store(str(settings.db), prepared.result(), run_id, only_new, unread)
-                done += size
+                oldest = pending.popleft()
+                batch = join_batches([part.result() for part in oldest.parts])
+                store(str(settings.db), batch, run_id, only_new, oldest.unread)
+                done += oldest.files
                 if progress is not None:
                     progress(done, len(files))
 
-            for chunk in chunks(files, settings.batch_size):
-                unchanged = _unchanged(database, chunk) if only_new else set()
-                wanted = [str(path) for path in chunk if str(path) not in unchanged]
-                # Each prepare runs in the caller's context, so a Prefect task links to its flow run.
-                prepared = threads.submit(contextvars.copy_context().run, prepare, pool, wanted, settings.max_file_bytes)
-                pending.append((len(chunk), len(unchanged), prepared))
-                if len(pending) > workers:
+            for batch_files in chunks(files, settings.batch_size):
+                unchanged = _unchanged(database, batch_files) if only_new else set()
+                wanted = [str(path) for path in batch_files if str(path) not in unchanged]
+                pending.append(_PendingBatch(len(batch_files), len(unchanged), [start(p) for p in chunks(wanted, part_size)]))
+                # One batch is prepared ahead while the one before it is stored, never more: memory stays flat.
+                if len(pending) > 1:
                     store_oldest()
             while pending:
                 store_oldest()

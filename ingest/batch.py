@@ -6,7 +6,7 @@ rest of the batch goes on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -38,6 +38,15 @@ def prepare_batch(items: Iterable[RawItem | Rejection], /) -> Batch:
             else:
                 documents.append(_document(item, parsed))
     return with_sketches(Batch(tuple(documents), tuple(rejections)))
+
+
+def join_batches(batches: Sequence[Batch], /) -> Batch:
+    """One batch from parts prepared in parallel, to be stored in one transaction."""
+    return Batch(
+        tuple(document for batch in batches for document in batch.documents),
+        tuple(rejection for batch in batches for rejection in batch.rejections),
+        tuple(seen for batch in batches for seen in batch.seen_files),
+    )
 
 
 def with_sketches(batch: Batch, /) -> Batch:

@@ -32,6 +32,8 @@ typecheck: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/cli_overhead.py
 	$(BIN)/python bench/bbc_ingest.py
+	$(BIN)/python bench/reuters_speed.py
+	$(BIN)/python bench/story_eval.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

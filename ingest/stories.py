@@ -47,12 +47,18 @@ _THOUSANDS_GROUP = re.compile(r"\d{3}")
 _NUMERIC = re.compile(r"(\d+(?:[.,]\d+)*)(\w*)")  # a number and a unit written onto it ("1.4m")
 _SHINGLES_PER_CHUNK = 2_048  # a (permutations x shingles) matrix of 2 MiB stays in cache
 
-_rng = np.random.Generator(np.random.PCG64(20261128))
-_PERM_A = _rng.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-_PERM_B = _rng.integers(0, 2**63, size=PERMUTATIONS, dtype=np.uint64)
-_SHINGLE_MULTIPLIERS = _rng.integers(1, 2**63, size=SHINGLE_WORDS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-_BAND_MULTIPLIERS = _rng.integers(1, 2**63, size=ROWS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-del _rng
+
+def _constants(label: str, count: int, *, odd: bool) -> npt.NDArray[np.uint64]:
+    """Fixed 64-bit constants derived from xxh3 of a label: unlike a NumPy random stream, xxh3's
+    output is specified and cannot change with a library upgrade (stored sketches depend on them)."""
+    values = [xxhash.xxh3_64_intdigest(f"newsflow/{label}/{i}") for i in range(count)]
+    return np.array([v | 1 if odd else v for v in values], dtype=np.uint64)
+
+
+_PERM_A = _constants("minhash-a", PERMUTATIONS, odd=True)
+_PERM_B = _constants("minhash-b", PERMUTATIONS, odd=False)
+_SHINGLE_MULTIPLIERS = _constants("shingle", SHINGLE_WORDS, odd=True)
+_BAND_MULTIPLIERS = _constants("band", ROWS, odd=True)
 
 UInt64Array = npt.NDArray[np.uint64]
 

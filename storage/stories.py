@@ -2,8 +2,9 @@
 
 Each batch's new articles are compared with everything already stored, incrementally: their LSH band
 keys and sampled shingles are inserted, and pairs sharing a band key (similar) or most of the shorter
-article's sample (contained) become candidates. Every candidate is verified on the two stored bodies
-(`ingest.stories.compare_sets`) and the outcome is a row of `story_decisions`. Stories are the
+article's sample (contained) become candidates. A candidate whose MinHash estimate comes near a
+threshold is verified on the two stored bodies (`ingest.stories.compare_sets`), and the outcome is a
+row of `story_decisions`. Stories are the
 connected components of merging decisions; a story's id is the smallest article id among its
 articles, so the same articles give the same stories in any order of arrival, and `story_merges`
 records every id that a merge retired.
@@ -100,7 +101,7 @@ def link_new_articles(
     return _merge_stories(con, merging, run_id=run_id, now=now)
 
 
-def refresh_story_rows(con: duckdb.DuckDBPyConnection, story_ids_sql: str, /) -> None:
+def _refresh_story_rows(con: duckdb.DuckDBPyConnection, story_ids_sql: str, /) -> None:
     """Recompute count, representative and first seen of the stories `story_ids_sql` selects.
 
     The representative is the longest article (an update contains what it updates), then the earliest
@@ -283,7 +284,7 @@ def _merge_stories(
             "INSERT INTO story_merges BY NAME SELECT *, $run_id AS run_id, $now AS merged_at FROM arrow_merges",
             {"run_id": run_id, "now": now},
         )
-        refresh_story_rows(con, "SELECT DISTINCT merged_into FROM arrow_merges")
+        _refresh_story_rows(con, "SELECT DISTINCT merged_into FROM arrow_merges")
     finally:
         con.unregister("arrow_merges")
     return len(retired)

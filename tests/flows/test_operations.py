@@ -58,7 +58,7 @@ def test_files_and_feeds_runs_writing_one_database_at_once_both_complete(tmp_pat
     assert (files.returncode, feeds_run.returncode) == (0, 0), outputs
     assert not any("lock" in err.lower() for _, err in outputs)
     assert sorted(_rows(db_path, "SELECT flow, status FROM runs")) == [("ingest-feeds", "completed"), ("ingest-files", "completed")]
-    assert _rows(db_path, "SELECT source_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [("feed", 40), ("file", 8)]
+    assert _rows(db_path, "SELECT source_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [("feed", 40), ("file", 9)]
     assert _rows(db_path, "SELECT count(*) FROM quarantine") == [(2,)]
 
 
@@ -76,8 +76,8 @@ def test_maintenance_rebuilds_search_checkpoints_and_writes_a_parquet_snapshot(t
     days = {p.name for p in (tmp_path / "snapshots" / "articles").iterdir()}
     assert len(days) == 1 and next(iter(days)).startswith("day=")
     count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/snapshots/articles/*/*.parquet', hive_partitioning=true)")
-    assert count.fetchone() == (7,)
-    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path}/snapshots/agency_tags/data.parquet'").fetchone() == (9,)
+    assert count.fetchone() == (8,)
+    assert duckdb.sql(f"SELECT count(*) FROM '{tmp_path}/snapshots/agency_tags/data.parquet'").fetchone() == (11,)
 
 
 def test_serve_runs_deployments_without_a_server_to_set_up(tmp_path: Path) -> None:

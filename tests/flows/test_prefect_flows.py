@@ -35,7 +35,7 @@ def test_the_flow_runs_one_task_per_batch_and_records_its_run(prefect_api: str, 
 
     monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "4")
     summary = ingest_files_flow(paths=[str(EXAMPLES)], db=str(db_path))
-    assert (summary.status, summary.seen, summary.new, summary.duplicate, summary.quarantined) == ("completed", 10, 7, 1, 2)
+    assert (summary.status, summary.seen, summary.new, summary.duplicate, summary.quarantined) == ("completed", 11, 8, 1, 2)
     ((prefect_id, status),) = Database(db_path).query("SELECT prefect_flow_run_id, status FROM runs").rows
     assert prefect_id == summary.run_id and status == "completed"
     assert _flow_run_state(prefect_id) == ("ingest-files", "COMPLETED")
@@ -45,8 +45,9 @@ def test_the_flow_runs_one_task_per_batch_and_records_its_run(prefect_api: str, 
             runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[prefect_id])))
             return sorted(run.name.rsplit("-", 1)[0] for run in runs)
 
-    # 8 files in batches of 4: two prepare tasks and two store tasks, not one task per article.
-    assert asyncio.run(task_names()) == ["prepare-files-batch"] * 2 + ["store-batch"] * 2
+    # 9 files in batches of 4, prepared in worker processes: three prepare tasks and three store
+    # tasks, not one task per article.
+    assert asyncio.run(task_names()) == ["prepare-files-batch"] * 3 + ["store-batch"] * 3
 
 
 def test_the_cli_reports_to_a_configured_prefect_server(prefect_api: str, tmp_path: Path) -> None:
@@ -106,9 +107,9 @@ def test_a_runs_artifacts_hold_the_counts_of_its_runs_row(prefect_api: str, db_p
         "FROM runs WHERE run_id = $id", {"id": summary.run_id}).rows
     assert (rows["items seen"], rows["new articles"], rows["exact duplicates"], rows["quarantined"],
             rows["unchanged (already stored)"], rows["failed"]) == (seen, new, duplicate, quarantined, unchanged, failed)
-    assert (seen, new, duplicate, quarantined) == (10, 7, 1, 2)
+    assert (seen, new, duplicate, quarantined) == (11, 8, 1, 2)
     markdown = str(found["ingest-files-report"])
-    assert "| new articles | 7 |" in markdown and "| empty_file | 1 |" in markdown and "| AFP | cited | 1 |" in markdown
+    assert "| new articles | 8 |" in markdown and "| empty_file | 1 |" in markdown and "| AFP | cited | 1 |" in markdown
     assert "ingest-files-progress" in found
 
 
@@ -131,5 +132,6 @@ def test_the_maintenance_flow_publishes_the_overview(prefect_api: str, tmp_path:
 
     markdown = asyncio.run(overview())
     supplied = markdown.split("## Supplying agencies")[1].split("## Cited agencies")[0]
-    assert "| REUTERS | 1 |" in supplied and "| AFP |" not in supplied  # datelined and credited: one article
+    # Two Reuters articles (the first copy and its UPDATE 1), each datelined and credited: counted once each.
+    assert "| REUTERS | 2 |" in supplied and "| AFP |" not in supplied
     assert "| empty_file | 1 |" in markdown

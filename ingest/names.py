@@ -9,6 +9,7 @@ evidence. Only strong evidence with a clear majority form rewrites the text; the
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections import Counter, defaultdict
@@ -304,10 +305,26 @@ def _alias_pair(a: str, b: str, aliases: _Aliases) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _word_frequency(form: str) -> float:
-    """Zipf frequency of the form in English (0 = never seen; "bidet" 2.58; "life" 5.89)."""
-    from wordfreq import zipf_frequency  # imported here: its tables load in ~0.15 s
+    """Zipf frequency of the form in English (0 = never seen; "bidet" 2.58; "life" 5.89).
 
-    return float(zipf_frequency(form.lower(), "en"))
+    A plain ASCII word is looked up in wordfreq's table directly, which gives the same figure as
+    `zipf_frequency` (checked on 3,000 random words) without its per-call tokeniser: person names
+    made that lookup a tenth of the ingest time.
+    """
+    word = form.lower()
+    if word.isascii() and word.isalpha():
+        frequency = _english_frequencies().get(word, 0.0)
+        return round(math.log10(frequency) + 9, 2) if frequency > 0 else 0.0
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+@lru_cache(maxsize=1)
+def _english_frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict  # imported here: its tables load in ~0.2 s
+
+    return dict(get_frequency_dict("en"))
 
 
 @lru_cache(maxsize=1)

@@ -40,9 +40,8 @@ SAMPLE_SHIFT = 61  # a shingle is sampled when its hash shifted right by this is
 StoryVerdict = Literal["same_story", "update", "numbers_differ", "different"]
 MERGING_VERDICTS: frozenset[str] = frozenset({"same_story", "update"})
 
-# Words, with runs joined by single dots or commas kept together so numbers can be recognised whole.
-_TOKEN = re.compile(r"\w+(?:[.,]\w+)*")
-_SEPARATOR = re.compile(r"[.,]")
+# Numbers whole, with a unit written onto them ("2,000", "1.5", "1.4m", "1990s"), else words.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*|\w+")
 _THOUSANDS_GROUP = re.compile(r"\d{3}")
 _NUMERIC = re.compile(r"(\d+(?:[.,]\d+)*)(\w*)")  # a number and a unit written onto it ("1.4m")
 _SHINGLES_PER_CHUNK = 2_048  # a (permutations x shingles) matrix of 2 MiB stays in cache
@@ -91,13 +90,10 @@ class Comparison:
 
 def story_tokens(text: str, /) -> list[str]:
     """Case-folded word tokens; a number is one token without thousands separators ("2,000" = "2000")."""
-    tokens: list[str] = []
-    for token in _TOKEN.findall(text.casefold()):
-        if "," in token or "." in token:
-            tokens.extend(_split_joined(token))
-        else:
-            tokens.append(token)
-    return tokens
+    tokens: list[str] = _TOKEN.findall(text.casefold())
+    if "," not in " ".join(tokens):  # one C-level scan: most texts have no comma inside a number
+        return tokens
+    return [_without_thousands(token) if "," in token else token for token in tokens]
 
 
 def shingles(text: str, /) -> UInt64Array:
@@ -246,16 +242,12 @@ def _verdict(jaccard: float, containment: float, numbers_differ: bool, threshold
     return "same_story" if jaccard >= thresholds.jaccard else "update"
 
 
-def _split_joined(token: str) -> list[str]:
-    """A run joined by dots or commas: one number ("2,000" -> "2000", "1.5", "1.4m"), else its words."""
-    match = _NUMERIC.fullmatch(token)
-    if match is None:
-        return _SEPARATOR.split(token)
-    number, suffix = match.groups()
+def _without_thousands(number: str) -> str:
+    """ "2,000" and "1,234.56" lose their separators; "2,5" (a decimal comma) keeps its comma."""
     groups = number.split(",")
-    if len(groups) > 1 and all(_THOUSANDS_GROUP.fullmatch(group.split(".")[0]) for group in groups[1:]):
-        number = number.replace(",", "")
-    return [number + suffix]
+    if all(_THOUSANDS_GROUP.fullmatch(group.split(".")[0]) for group in groups[1:]):
+        return number.replace(",", "")
+    return number
 
 
 def _padded(tokens: list[str]) -> list[str]:

@@ -165,15 +165,16 @@ def apply_name_repairs(text: str, variants: Iterable[NameVariant], /) -> str:
 def _occurrences(text: str) -> list[_Occurrence]:
     """Capitalised, not-all-caps words with the capitalised word before them, if adjacent."""
     found = []
+    honorifics = _honorifics()
     previous_end = -10
     previous_form: str | None = None
     for match in _CAPITALISED_WORD.finditer(text):
         word = match.group(0)
         is_name = word[0].isupper() and not word.isupper() and len(word) > 1
         if is_name:
-            form = _POSSESSIVE.sub("", word)
+            form = _POSSESSIVE.sub("", word) if "'" in word or "’" in word else word
             adjacent = previous_form is not None and text[previous_end : match.start()] == " "
-            given = previous_form if adjacent and previous_form not in _honorifics() else None
+            given = previous_form if adjacent and previous_form not in honorifics else None
             found.append(_Occurrence(form, given, starts_sentence(text, match.start())))
             previous_form = None if form != word else form
         else:

@@ -43,5 +43,6 @@ def db_path(tmp_path: Path) -> Path:
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may pick up a developer's database, settings or Prefect server from the environment."""
     for name in ("NEWSFLOW_DB", "NEWSFLOW_BATCH_SIZE", "NEWSFLOW_MAX_FILE_BYTES", "NEWSFLOW_NAME_ALIASES",
-                 "NEWSFLOW_LOCK_TIMEOUT", "PREFECT_API_URL", "PREFECT_PROFILE"):
+                 "NEWSFLOW_LOCK_TIMEOUT", "NEWSFLOW_WORKERS", "NEWSFLOW_STORY_JACCARD", "NEWSFLOW_STORY_CONTAINMENT",
+                 "PREFECT_API_URL", "PREFECT_PROFILE"):
         monkeypatch.delenv(name, raising=False)

@@ -92,10 +92,22 @@ def test_bad_arguments_get_one_line_and_a_nonzero_exit(
     assert result.stderr.startswith("newsflow: error: ") and message in result.stderr
 
 
-def test_a_bad_setting_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "lots")
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NEWSFLOW_BATCH_SIZE", "lots", "NEWSFLOW_BATCH_SIZE must be a whole number, not 'lots'"),
+        ("NEWSFLOW_WORKERS", "0", "NEWSFLOW_WORKERS must be at least 1, not 0"),
+        ("NEWSFLOW_STORY_JACCARD", "high", "NEWSFLOW_STORY_JACCARD must be a number between 0 and 1, not 'high'"),
+        ("NEWSFLOW_STORY_CONTAINMENT", "1.5", "NEWSFLOW_STORY_CONTAINMENT must be more than 0 and at most 1, not 1.5"),
+    ],
+)
+def test_a_bad_setting_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
     assert main(["ingest", "files", str(EXAMPLES), "--db", str(tmp_path / "x.duckdb")]) == 2
-    assert capsys.readouterr().err == "newsflow: error: NEWSFLOW_BATCH_SIZE must be a whole number, not 'lots'\n"
+    assert capsys.readouterr().err == f"newsflow: error: {message}\n"
+    assert not (tmp_path / "x.duckdb").exists()  # refused before anything was written
 
 
 def test_sql_writes_csv_and_json(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from flows.fetch import FetchPolicy, FetchRequest, FetchResult, fetch_all, is_private_url
 from flows.batching import chunks
 from flows.runs import recorded_run
-from flows.settings import Settings, story_thresholds_from_env
+from flows.settings import Settings
 from ingest.batch import prepare_feed, with_full_text
 from ingest.errors import NewsflowError
 from ingest.feeds import FeedOutcome, next_fetch_at
@@ -163,7 +163,7 @@ def store_feeds(db_path: str, results: list[FeedResult], run_id: str, settings: 
         tuple(x for r in results for x in r.batch.rejections),
     )
     updates = [_feed_update(result, settings) for result in results]
-    return Database(db_path, story_thresholds=story_thresholds_from_env()).add_feed_batch(batch, updates, run_id=run_id)
+    return Database(db_path, story_thresholds=settings.story_thresholds).add_feed_batch(batch, updates, run_id=run_id)
 
 
 def _feed_update(result: FeedResult, settings: Settings) -> FeedUpdate:

@@ -1,9 +1,9 @@
 """The ingest-files pipeline as plain functions, shared by the Prefect flow and the fast CLI path.
 
-`run_ingest_files` batches paths and calls two steps per batch, `prepare` (read + ingest, in a worker
-process when the run has several batches) and `store` (one database transaction, in batch order in
-this process, while the workers prepare the next batches). The Prefect flow passes task-wrapped versions of the same two steps, so
-both paths do identical work and write identical rows.
+`run_ingest_files` batches paths and calls two steps per batch, `prepare` (read + ingest, in worker
+processes when the run is large) and `store` (one database transaction, in batch order in this
+process, while the workers prepare the next batch). The Prefect flow passes task-wrapped versions of
+the same two steps, so both paths do identical work and write identical rows.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from pathlib import Path
 
 from flows.batching import chunks
 from flows.runs import recorded_run
-from flows.settings import Settings, story_thresholds_from_env
+from flows.settings import Settings
 from flows.workers import Workers
 from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
 from ingest.batch import join_batches
 from ingest.records import SeenFile
+from ingest.stories import StoryThresholds
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"
@@ -32,7 +33,7 @@ FLOW_NAME = "ingest-files"
 # every worker has work on mid-sized runs, and stored in one transaction.
 PREPARE_FILES = 500
 PrepareStep = Callable[[Workers, list[str], int], Batch]
-StoreStep = Callable[[str, Batch, str, bool, int], BatchCounts]
+StoreStep = Callable[[str, Batch, str, bool, int, StoryThresholds], BatchCounts]
 
 
 def prepare_files_batch(workers: Workers, paths: list[str], max_file_bytes: int) -> Batch:
@@ -47,9 +48,12 @@ def read_and_prepare(paths: list[str], max_file_bytes: int) -> Batch:
     return replace(batch, seen_files=tuple(_seen(raw) for raw in raws if isinstance(raw, RawItem)))
 
 
-def store_batch(db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int) -> BatchCounts:
+def store_batch(
+    db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int, story_thresholds: StoryThresholds
+) -> BatchCounts:
     """Load one prepared batch in one transaction."""
-    return Database(db_path, story_thresholds=story_thresholds_from_env()).add_batch(batch, run_id=run_id, skip_seen=only_new, unread=unread)
+    database = Database(db_path, story_thresholds=story_thresholds)
+    return database.add_batch(batch, run_id=run_id, skip_seen=only_new, unread=unread)
 
 
 def _seen(raw: RawItem) -> SeenFile:
@@ -121,7 +125,7 @@ def run_ingest_files(
                 nonlocal done
                 oldest = pending.popleft()
                 batch = join_batches([part.result() for part in oldest.parts])
-                store(str(settings.db), batch, run_id, only_new, oldest.unread)
+                store(str(settings.db), batch, run_id, only_new, oldest.unread, settings.story_thresholds)
                 done += oldest.files
                 if progress is not None:
                     progress(done, len(files))

@@ -29,6 +29,7 @@ from flows.settings import Settings, fetch_policy_from_env
 from flows.workers import Workers
 from ingest import Batch
 from ingest.records import FeedState
+from ingest.stories import StoryThresholds
 from flows.report import count_rows, markdown_report, overview_markdown
 from storage import BatchCounts, Database, DatabaseBusyError, RunSummary
 
@@ -105,8 +106,10 @@ def _prepare_in_task(workers: Workers, paths: list[str], max_file_bytes: int) ->
     return prepare_files_task(workers, paths, max_file_bytes)
 
 
-def _store_in_task(db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int) -> BatchCounts:
-    return store_batch_task(db_path, batch, run_id, only_new, unread)
+def _store_in_task(
+    db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int, story_thresholds: StoryThresholds
+) -> BatchCounts:
+    return store_batch_task(db_path, batch, run_id, only_new, unread, story_thresholds)
 
 
 # Fetching retries inside (per request, with backoff and Retry-After); a task-level retry would

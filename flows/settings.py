@@ -42,7 +42,7 @@ class Settings:
             feed_batch_size=_positive_int("NEWSFLOW_FEED_BATCH_SIZE", DEFAULT_FEED_BATCH_SIZE),
             feed_interval=timedelta(minutes=_positive_int("NEWSFLOW_FEED_INTERVAL_MINUTES", 15)),
             feed_max_backoff=timedelta(minutes=_positive_int("NEWSFLOW_FEED_MAX_BACKOFF_MINUTES", 6 * 60)),
-            story_thresholds=story_thresholds_from_env(),
+            story_thresholds=_story_thresholds_from_env(),
             workers=_positive_int("NEWSFLOW_WORKERS", default_worker_count()),
         )
 
@@ -64,7 +64,7 @@ def fetch_policy_from_env() -> FetchPolicy:
     )
 
 
-def story_thresholds_from_env() -> StoryThresholds:
+def _story_thresholds_from_env() -> StoryThresholds:
     """When two verified articles are one story: NEWSFLOW_STORY_JACCARD and NEWSFLOW_STORY_CONTAINMENT."""
     defaults = StoryThresholds()
     return StoryThresholds(

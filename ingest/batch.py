@@ -1,7 +1,7 @@
 """One batch of raw items through every pure step: parse, names, agencies, fingerprint.
 
-This is the unit a Prefect task runs, and what worker processes run in parallel. A failure of one item becomes a Rejection for that item; the
-rest of the batch goes on.
+This is the unit a Prefect task runs, and what worker processes run in parallel. A failure of one
+item becomes a Rejection for that item; the rest of the batch goes on.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ An article's shingles are its word 3-grams after number normalisation ("2,000" =
 machine (Python's own `hash` is salted per process). Two kinds of candidate keys are stored:
 
 - LSH bands of a 128-permutation MinHash: 20 bands of 6 rows. A pair at Jaccard 0.8 shares a band with
-  probability 0.998 (0.62 at 0.6, 0.015 at 0.3); every candidate is verified exactly, so a low
-  threshold costs only verification time. (9 bands of 13 rows, datasketch's choice for 0.8, catch a
+  probability 0.998 (0.62 at 0.6, 0.015 at 0.3); the signature's estimate then sets aside candidates
+  far below both thresholds, so a low band threshold costs only microseconds per extra candidate. (9 bands of 13 rows, datasketch's choice for 0.8, catch a
   pair at exactly 0.8 with probability 0.40.)
 - A consistent sample of the shingles (those whose top three bits are zero, one in eight). An earlier
   version contained in its update shares most of its sample with the update's whatever their sizes,

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from ingest.stories import StoryThresholds
+from storage.arrow import registered
 from storage.errors import DatabaseMissingError, QueryError, SchemaVersionError, StorageError
 from storage.feeds import due_feeds, register_feeds, update_feeds
 from storage.maintenance import checkpoint, export_parquet, rebuild_search_index
@@ -229,10 +230,10 @@ class Database:
         with self.reading() as con:
             if schema_version(con) < 3:
                 return set()
-            con.register("candidate_files", table)
-            rows = con.execute(
-                "SELECT c.path FROM candidate_files c JOIN files_seen f USING (path, size_bytes, modified_at)"
-            ).fetchall()
+            with registered(con, candidate_files=table):
+                rows = con.execute(
+                    "SELECT c.path FROM candidate_files c JOIN files_seen f USING (path, size_bytes, modified_at)"
+                ).fetchall()
         return {str(row[0]) for row in rows}
 
     @wrap_duckdb_errors

@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.records import FeedConfig, FeedState, FeedUpdate
+from storage.arrow import registered
 
 
 def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedConfig], /, *, now: datetime) -> None:
@@ -27,8 +28,7 @@ def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedConfig], 
             "allow_private_links": pa.array([f.allow_private_links for f in feeds], pa.bool_()),
         }
     )
-    con.register("config_feeds", table)
-    try:
+    with registered(con, config_feeds=table):
         con.execute(
             """
             INSERT INTO feeds (url, name, tags, full_text, allow_private_links, added_at, next_fetch_at, consecutive_failures)
@@ -47,8 +47,6 @@ def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedConfig], 
             WHERE feeds.url = c.url
             """
         )
-    finally:
-        con.unregister("config_feeds")
 
 
 def due_feeds(
@@ -87,8 +85,7 @@ def update_feeds(con: duckdb.DuckDBPyConnection, updates: Sequence[FeedUpdate], 
             "entries": pa.array([u.entries for u in updates], pa.int32()),
         }
     )
-    con.register("feed_updates", table)
-    try:
+    with registered(con, feed_updates=table):
         con.execute(
             """
             UPDATE feeds SET
@@ -108,5 +105,3 @@ def update_feeds(con: duckdb.DuckDBPyConnection, updates: Sequence[FeedUpdate], 
             WHERE feeds.url = u.url
             """
         )
-    finally:
-        con.unregister("feed_updates")

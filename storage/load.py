@@ -19,6 +19,7 @@ from ingest.records import Batch
 from ingest.stories import StoryThresholds, sketch_texts
 from storage.names import add_person_names, link_names
 from storage.stories import add_sketches, link_new_articles
+from storage.arrow import registered
 
 ARTICLE_ID_HEX = 16  # article_id is this many leading hex digits of the body fingerprint
 
@@ -56,9 +57,7 @@ def load_batch(
     caller skipped without reading (inbox files unchanged since last read) as seen and unchanged.
     """
     tables = _arrow_tables(batch)
-    for name, table in tables.items():
-        con.register(name, table)
-    try:
+    with registered(con, **tables):
         unchanged = _stage_documents(con, skip_seen=skip_seen)
         new = _insert_articles(con, run_id=run_id, now=now)
         _insert_documents(con, run_id=run_id, now=now)
@@ -75,9 +74,6 @@ def load_batch(
         )
         _count_run(con, run_id, counts)
         _record_files(con, batch, run_id=run_id, now=now)
-    finally:
-        for name in tables:
-            con.unregister(name)
     return counts
 
 
@@ -325,8 +321,7 @@ def _record_files(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str, 
             "sha256": pa.array([f.sha256 for f in batch.seen_files], pa.string()),
         }
     )
-    con.register("arrow_seen_files", files)
-    try:
+    with registered(con, arrow_seen_files=files):
         con.execute(
             """
             INSERT OR REPLACE INTO files_seen BY NAME
@@ -336,5 +331,3 @@ def _record_files(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str, 
             """,
             {"run_id": run_id, "now": now},
         )
-    finally:
-        con.unregister("arrow_seen_files")

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from ingest.names import judge_link
 from ingest.records import PersonName
+from storage.arrow import registered
 
 # Surname pairs SQL lets through to the judge: the distances `ingest.names` uses within an article.
 # The batch's new articles are the temporary table `story_new` that `storage.stories.add_sketches`
@@ -43,16 +44,13 @@ def _stories_of_forms(
 ) -> dict[tuple[str, str], dict[str, int]]:
     """For each (first name, surname): the stories whose articles write it, with how many articles each."""
     table = pa.table({"given": [g for g, _ in forms], "surname": [s for _, s in forms]})
-    con.register("arrow_forms", table)
-    try:
+    with registered(con, arrow_forms=table):
         rows = con.execute(
             """
             SELECT n.given, n.surname, a.story_id, count(*) FROM article_names n JOIN articles a USING (article_id)
             SEMI JOIN arrow_forms USING (given, surname) GROUP BY ALL
             """
         ).fetchall()
-    finally:
-        con.unregister("arrow_forms")
     found: dict[tuple[str, str], dict[str, int]] = {form: {} for form in forms}
     for given, surname, story, articles in rows:
         found[(given, surname)][story] = articles
@@ -72,11 +70,8 @@ def add_person_names(
             "occurrences": pa.array([n.occurrences for _, n in rows], pa.int32()),
         }
     )
-    con.register("arrow_person_names", table)
-    try:
+    with registered(con, arrow_person_names=table):
         con.execute("INSERT INTO article_names BY NAME SELECT * FROM arrow_person_names")
-    finally:
-        con.unregister("arrow_person_names")
 
 
 def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: datetime) -> None:
@@ -103,8 +98,7 @@ def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: da
             "detail": pa.array([link.detail for link in links], pa.string()),
         }
     )
-    con.register("arrow_links", table)
-    try:
+    with registered(con, arrow_links=table):
         con.execute(
             """
             DELETE FROM name_links l USING arrow_links n
@@ -116,5 +110,3 @@ def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: da
             "INSERT INTO name_links BY NAME SELECT *, $run_id AS run_id, $now AS decided_at FROM arrow_links",
             {"run_id": run_id, "now": now},
         )
-    finally:
-        con.unregister("arrow_links")

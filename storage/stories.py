@@ -32,6 +32,7 @@ from ingest.stories import (
     estimated_similarity,
     verification_inputs,
 )
+from storage.arrow import registered
 
 # A sampled shingle stored for more articles than this is boilerplate ("the company said"), not
 # evidence that one article contains another; ignoring it keeps the candidate join linear.
@@ -73,9 +74,7 @@ def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], ske
             }
         ),
     }
-    for name, table in tables.items():
-        con.register(name, table)
-    try:
+    with registered(con, **tables):
         con.execute(
             "INSERT INTO story_sketches BY NAME SELECT *, $version AS sketch_version FROM arrow_sketches",
             {"version": SKETCH_VERSION},
@@ -83,9 +82,6 @@ def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], ske
         con.execute("INSERT INTO story_bands BY NAME SELECT * FROM arrow_bands")
         con.execute("INSERT INTO story_samples BY NAME SELECT * FROM arrow_samples")
         con.execute("CREATE OR REPLACE TEMP TABLE story_new AS SELECT article_id FROM arrow_sketches")
-    finally:
-        for name in tables:
-            con.unregister(name)
 
 
 def link_new_articles(
@@ -189,11 +185,8 @@ def _worth_verifying(
 
 def _select_by_ids(con: duckdb.DuckDBPyConnection, select: str, ids: set[str]) -> list[tuple[Any, ...]]:
     """Rows of `select` (which has an `article_id` column) for these ids, by a join rather than a scan."""
-    con.register("arrow_ids", pa.table({"article_id": pa.array(sorted(ids), pa.string())}))
-    try:
+    with registered(con, arrow_ids=pa.table({"article_id": pa.array(sorted(ids), pa.string())})):
         return con.execute(f"SELECT s.* FROM ({select}) s SEMI JOIN arrow_ids USING (article_id)").fetchall()
-    finally:
-        con.unregister("arrow_ids")
 
 
 def _verify(
@@ -223,8 +216,7 @@ def _insert_decisions(
             "verdict": pa.array([c.verdict for c in comparisons], pa.string()),
         }
     )
-    con.register("arrow_decisions", table)
-    try:
+    with registered(con, arrow_decisions=table):
         con.execute(
             """
             INSERT OR IGNORE INTO story_decisions BY NAME
@@ -232,8 +224,6 @@ def _insert_decisions(
             """,
             {"run_id": run_id, "now": now},
         )
-    finally:
-        con.unregister("arrow_decisions")
 
 
 def _merge_stories(
@@ -263,8 +253,7 @@ def _merge_stories(
             "merged_into": pa.array(list(retired.values()), pa.string()),
         }
     )
-    con.register("arrow_merges", table)
-    try:
+    with registered(con, arrow_merges=table):
         con.execute(
             """
             UPDATE stories s SET last_seen_at = greatest(s.last_seen_at, m.last_seen_at),
@@ -285,6 +274,4 @@ def _merge_stories(
             {"run_id": run_id, "now": now},
         )
         _refresh_story_rows(con, "SELECT DISTINCT merged_into FROM arrow_merges")
-    finally:
-        con.unregister("arrow_merges")
     return len(retired)

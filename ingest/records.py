@@ -102,8 +102,10 @@ class AgencyTag:
 class StorySketch:
     """The candidate keys of an article's near-duplicate search (ingest/stories.py)."""
 
-    bands: tuple[int, ...]  # LSH band keys, signed 64-bit, one per band; empty for a body without words
-    samples: tuple[int, ...]  # the consistently sampled shingle hashes, for containment candidates
+    # Arrays as little-endian int64 bytes: a batch crosses from a worker process as a few buffers
+    # rather than seventy Python ints per article.
+    bands: bytes  # LSH band keys, one per band; empty for a body without words
+    samples: bytes  # the consistently sampled shingle hashes, for containment candidates
     shingle_count: int
     signature: bytes  # the 128 MinHash values, little-endian uint32: estimates before exact verification
 

@@ -165,11 +165,11 @@ def sketch_texts(texts: Sequence[str], /) -> list[StorySketch]:
     sets = [values[offsets[i] : offsets[i + 1]] for i in range(len(texts))]
     signatures = minhash_signatures(sets)
     band_keys = _band_keys(signatures)
-    keys = band_keys.view(np.int64).tolist()
+    keys = band_keys.astype("<u8")
     return [
         StorySketch(
-            bands=tuple(keys[i]) if len(s) else (),
-            samples=tuple(s[(s >> np.uint64(SAMPLE_SHIFT)) == 0].view(np.int64).tolist()),
+            bands=keys[i].tobytes() if len(s) else b"",
+            samples=s[(s >> np.uint64(SAMPLE_SHIFT)) == 0].astype("<u8").tobytes(),
             shingle_count=len(s),
             signature=signatures[i].astype("<u4").tobytes(),
         )

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from ingest.records import StorySketch
 from ingest.stories import (
+    BANDS,
     MERGING_VERDICTS,
     SKETCH_VERSION,
     Comparison,
@@ -48,8 +49,10 @@ ESTIMATE_MARGIN = 0.25
 
 def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], sketches: Sequence[StorySketch]) -> None:
     """Store the sketches of new articles; `link_new_articles` then compares them with the rest."""
-    band_counts = [len(s.bands) for s in sketches]
-    sample_counts = [len(s.samples) for s in sketches]
+    bands = np.frombuffer(b"".join(s.bands for s in sketches), dtype="<i8")
+    samples = np.frombuffer(b"".join(s.samples for s in sketches), dtype="<i8")
+    band_counts = [len(s.bands) // 8 for s in sketches]
+    sample_counts = [len(s.samples) // 8 for s in sketches]
     ids = pa.array(article_ids, pa.string())
     tables = {
         "arrow_sketches": pa.table(
@@ -63,14 +66,14 @@ def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], ske
         "arrow_bands": pa.table(
             {
                 "article_id": ids.take(np.repeat(np.arange(len(ids)), band_counts)),
-                "band": pa.array([band for n in band_counts for band in range(n)], pa.int8()),
-                "band_key": pa.array([key for s in sketches for key in s.bands], pa.int64()),
+                "band": pa.array(np.tile(np.arange(BANDS, dtype=np.int8), len(bands) // BANDS)),
+                "band_key": pa.array(bands.astype(np.int64)),
             }
         ),
         "arrow_samples": pa.table(
             {
                 "article_id": ids.take(np.repeat(np.arange(len(ids)), sample_counts)),
-                "shingle": pa.array([value for s in sketches for value in s.samples], pa.int64()),
+                "shingle": pa.array(samples.astype(np.int64)),
             }
         ),
     }

@@ -112,7 +112,12 @@ def run_ingest_files(
         files = list(iter_file_paths(paths))
         part_size = min(PREPARE_FILES, settings.batch_size)
         workers = settings.workers if len(files) > part_size else 1
-        with database.holding_writes(), Workers(workers) as pool, ThreadPoolExecutor(max_workers=workers) as threads:
+        database_threads = 1 if workers > 1 else None  # the workers take the other cores
+        with (
+            database.holding_writes(threads=database_threads),
+            Workers(workers) as pool,
+            ThreadPoolExecutor(max_workers=workers) as threads,
+        ):
 
             def start(part: list[str]) -> Future[Batch]:
                 # Each prepare runs in the caller's context, so a Prefect task links to its flow run.

@@ -68,7 +68,7 @@ class _Registry:
         almost every text holds none of them, so a word-set look-up decides first.
         """
         tokens = set(_TOKEN.findall(text))
-        first_words = {token.lower() for token in tokens} & self.long_by_first_word.keys()
+        first_words = set(map(str.lower, tokens)) & self.long_by_first_word.keys()
         long_forms = tuple(sorted(form for word in first_words for form in self.long_by_first_word[word]))
         short_forms = tuple(sorted(tokens & self.code_of_short.keys()))
         return (

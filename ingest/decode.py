@@ -20,7 +20,7 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # Control characters that never occur in text files; a few of them mean the bytes are not text.
-_BINARY_BYTES = tuple(bytes([b]) for b in (*range(0, 9), *range(14, 27), *range(28, 32)))
+_BINARY_BYTES = bytes((*range(0, 9), *range(14, 27), *range(28, 32)))
 _SNIFF_BYTES = 8192
 
 
@@ -60,7 +60,7 @@ def _looks_binary(data: bytes) -> bool:
     sample = data[:_SNIFF_BYTES]
     if b"\x00" in sample:
         return True
-    controls = sum(sample.count(byte) for byte in _BINARY_BYTES)
+    controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))  # one pass deletes them all
     return controls > max(2, len(sample) // 100)
 
 

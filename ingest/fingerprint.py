@@ -22,6 +22,11 @@ def body_tokens(paragraphs: Sequence[str], /) -> list[str]:
 
 
 def article_key(paragraphs: Sequence[str], /) -> str:
-    """Hex SHA-256 over the versioned canonical JSON of the body's tokens."""
-    canonical = json.dumps({"body": " ".join(body_tokens(paragraphs))}, sort_keys=True, separators=(",", ":"))
+    """Hex SHA-256 over the versioned canonical JSON of the body's tokens.
+
+    Case folding maps each character on its own, so folding the joined tokens once gives the
+    tokens of `body_tokens` joined, at a fraction of the cost of folding each token.
+    """
+    joined = " ".join(token for paragraph in paragraphs for token in _WORD.findall(paragraph)).casefold()
+    canonical = json.dumps({"body": joined}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(bytes([FINGERPRINT_VERSION]) + canonical.encode("utf-8")).hexdigest()

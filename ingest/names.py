@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz.distance import JaroWinkler, Levenshtein
@@ -47,8 +48,7 @@ _CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]*(?:[-'’][^\
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-@dataclass(frozen=True)
-class _Occurrence:
+class _Occurrence(NamedTuple):  # a tuple: an article has dozens, and a frozen dataclass is slow to build
     form: str  # the capitalised token, possessive stripped
     given: str | None  # the capitalised token right before it, when it is part of a name span
     sentence_start: bool
@@ -170,12 +170,12 @@ def _occurrences(text: str) -> list[_Occurrence]:
     previous_form: str | None = None
     for match in _CAPITALISED_WORD.finditer(text):
         word = match.group(0)
-        is_name = word[0].isupper() and not word.isupper() and len(word) > 1
-        if is_name:
+        if len(word) > 1 and word[0].isupper() and not word.isupper():
+            start = match.start()
             form = _POSSESSIVE.sub("", word) if "'" in word or "’" in word else word
-            adjacent = previous_form is not None and text[previous_end : match.start()] == " "
+            adjacent = previous_form is not None and start == previous_end + 1 and text[previous_end] == " "
             given = previous_form if adjacent and previous_form not in honorifics else None
-            found.append(_Occurrence(form, given, starts_sentence(text, match.start())))
+            found.append(_Occurrence(form, given, starts_sentence(text, start)))
             previous_form = None if form != word else form
         else:
             previous_form = None

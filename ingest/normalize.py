@@ -28,8 +28,9 @@ def repair_text(text: str, /) -> str:
 
 
 def collapse_whitespace(text: str, /) -> str:
-    """One space between words, none at either end; zero-width characters removed."""
-    return _SPACES.sub(" ", _ZERO_WIDTH.sub("", text)).strip()
+    """One space between words, none at either end; zero-width characters removed (never ASCII)."""
+    visible = text if text.isascii() else _ZERO_WIDTH.sub("", text)
+    return _SPACES.sub(" ", visible).strip()
 
 
 def starts_sentence(text: str, start: int, /) -> bool:

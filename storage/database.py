@@ -115,9 +115,13 @@ class Database:
         self.timeout = lock_timeout() if timeout is None else timeout
         self.story_thresholds = story_thresholds
 
-    def holding_writes(self) -> AbstractContextManager[None]:
-        """Keep one write connection across the block's writes (a run's batches); see storage/session.py."""
-        return holding(self.path, self._open_writer)
+    def holding_writes(self, *, threads: int | None = None) -> AbstractContextManager[None]:
+        """Keep one write connection across the block's writes (a run's batches); see storage/session.py.
+
+        With `threads`, DuckDB uses that many threads on it: while worker processes keep every core
+        busy, DuckDB's own threads only contend with them (Reuters-21578 ran 9% faster with one).
+        """
+        return holding(self.path, self._open_writer, threads)
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:

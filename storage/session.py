@@ -30,8 +30,9 @@ _held: dict[Path, HeldWriter] = {}
 class HeldWriter:
     """The held connection of one database in this process; opened on first use."""
 
-    def __init__(self, open_writer: Opener) -> None:
+    def __init__(self, open_writer: Opener, threads: int | None) -> None:
         self._open_writer = open_writer
+        self._threads = threads
         self._context: AbstractContextManager[duckdb.DuckDBPyConnection] | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._since = 0.0
@@ -44,6 +45,8 @@ class HeldWriter:
             self._context = self._open_writer()
             self._connection = self._context.__enter__()
             self._connection.execute(f"SET checkpoint_threshold = '{HOLD_CHECKPOINT_THRESHOLD}'")
+            if self._threads is not None:
+                self._connection.execute(f"SET threads = {int(self._threads)}")
             self._since = time.monotonic()
         return self._connection
 
@@ -60,12 +63,15 @@ def held_connection(path: Path) -> duckdb.DuckDBPyConnection | None:
 
 
 @contextmanager
-def holding(path: Path, open_writer: Opener) -> Iterator[None]:
-    """Keep one write connection to `path` for the block (nested blocks share the outer one)."""
+def holding(path: Path, open_writer: Opener, threads: int | None = None) -> Iterator[None]:
+    """Keep one write connection to `path` for the block (nested blocks share the outer one).
+
+    `threads` caps DuckDB's own threads on it, for runs whose worker processes already take every core.
+    """
     if path in _held:
         yield
         return
-    writer = _held[path] = HeldWriter(open_writer)
+    writer = _held[path] = HeldWriter(open_writer, threads)
     try:
         yield
     finally:

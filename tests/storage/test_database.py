@@ -209,3 +209,41 @@ def test_a_duckdb_file_that_is_not_newsflows_is_refused_in_words(db_path: Path) 
         con.execute("CREATE TABLE unrelated (x INTEGER)")
     with pytest.raises(StorageError, match="not a newsflow database"):
         Database(db_path).query("SELECT 1")
+
+
+def test_a_long_run_keeps_the_database_while_nobody_waits(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Handing the database back checkpoints it; with no one waiting that is wasted work."""
+    monkeypatch.setattr("storage.session.HOLD_SECONDS", 0.0)
+    db = Database(db_path)
+    with db.holding_writes():
+        with db.writing() as first:
+            pass
+        time.sleep(0.05)
+        with db.writing() as second:
+            pass
+    assert second is first
+
+
+def test_a_long_run_hands_the_database_to_a_waiting_reader(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("storage.session.HOLD_SECONDS", 0.2)
+    db = Database(db_path)
+    db.start_run("run-1", flow="test", parameters={})
+    ctx = multiprocessing.get_context("spawn")
+    answered = ctx.Event()
+    with db.holding_writes():
+        db.add_batch(_batch(ARTICLE), run_id="run-1")
+        reader = ctx.Process(target=_count_articles, args=(str(db_path), answered))
+        reader.start()
+        deadline = time.monotonic() + 60
+        while not answered.is_set() and time.monotonic() < deadline:  # the run goes on writing batches
+            db.add_batch(_batch(COPY_WITH_NEW_HEADLINE), run_id="run-1")
+            time.sleep(0.05)
+        answered_during_the_run = answered.is_set()
+    reader.join(30)
+    assert answered_during_the_run and reader.exitcode == 0
+
+
+def _count_articles(db_path: str, answered: "multiprocessing.synchronize.Event") -> None:
+    rows = Database(db_path, timeout=30).query("SELECT count(*) FROM articles").rows
+    if rows == [(1,)]:
+        answered.set()

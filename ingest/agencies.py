@@ -83,10 +83,11 @@ def tag_agencies(
     """Tag every agency in an article once per role, keeping the first evidence for each."""
     registry = load_registry()
     tags: list[AgencyTag] = []
+    edge_patterns = registry.patterns(f"{dateline or ''}\n{credit or ''}")  # one look-up for both lines
     if dateline:
-        tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline)]
+        tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline, edge_patterns)]
     if credit:
-        tags += [AgencyTag(m.code, "credit", credit) for m in _matches(registry, credit)]
+        tags += [AgencyTag(m.code, "credit", credit) for m in _matches(registry, credit, edge_patterns)]
         if _AGENCIES_WORD.search(credit):
             tags.append(AgencyTag(UNNAMED_AGENCIES, "credit", credit))
     full_text = "\n".join([title, *paragraphs])

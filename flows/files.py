@@ -116,12 +116,19 @@ def run_ingest_files(
         with (
             database.holding_writes(threads=database_threads),
             Workers(workers) as pool,
-            ThreadPoolExecutor(max_workers=workers) as threads,
+            ThreadPoolExecutor(max_workers=workers + 1) as threads,
         ):
+            # Worker processes take about a second to start (the forkserver imports the pipeline), while
+            # this process only waits: it prepares the first part itself meanwhile.
+            here = Workers(1) if workers > 1 else pool
+            started_parts = 0
 
             def start(part: list[str]) -> Future[Batch]:
+                nonlocal started_parts
+                started_parts += 1
+                where = here if started_parts == 1 else pool
                 # Each prepare runs in the caller's context, so a Prefect task links to its flow run.
-                return threads.submit(contextvars.copy_context().run, prepare, pool, part, settings.max_file_bytes)
+                return threads.submit(contextvars.copy_context().run, prepare, where, part, settings.max_file_bytes)
 
             pending: deque[_PendingBatch] = deque()
             done = 0

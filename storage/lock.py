@@ -2,10 +2,8 @@
 
 DuckDB lets one process write a file and refuses a second at once ("Could not set lock on file").
 newsflow processes coordinate through an advisory lock file beside the database: writers take it
-exclusively, readers shared, and both wait up to a timeout. A process that has to wait says so with a
-shared lock on a second file (`<db>.waiting`), so that a run holding the database hands it back when
-someone waits and not otherwise. Processes that are not newsflow (the DuckDB CLI, a notebook) take
-neither, so opening the database is also retried while DuckDB reports a lock.
+exclusively, readers shared, and both wait up to a timeout. Processes that are not newsflow (the DuckDB
+CLI, a notebook) do not take it, so opening the database is also retried while DuckDB reports a lock.
 """
 
 from __future__ import annotations
@@ -38,40 +36,11 @@ def file_lock(db_path: Path, *, exclusive: bool, timeout: float) -> Iterator[Non
     lock_path = db_path.with_name(db_path.name + ".lock")
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     with lock_path.open("a") as handle:
-        try:
-            fcntl.flock(handle, mode | fcntl.LOCK_NB)
-        except BlockingIOError:
-            with _waiting(db_path):
-                _wait_for(lambda: fcntl.flock(handle, mode | fcntl.LOCK_NB), BlockingIOError, db_path, timeout, exclusive)
+        _wait_for(lambda: fcntl.flock(handle, mode | fcntl.LOCK_NB), BlockingIOError, db_path, timeout, exclusive)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def someone_waits(db_path: Path) -> bool:
-    """Whether a newsflow process is waiting for the lock on `db_path` now."""
-    with _waiting_path(db_path).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
-@contextmanager
-def _waiting(db_path: Path) -> Iterator[None]:
-    with _waiting_path(db_path).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _waiting_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".waiting")
 
 
 def connect_waiting(db_path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:

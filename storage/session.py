@@ -1,12 +1,10 @@
-"""A write connection held across the batches of one run, handed back when another process waits.
+"""A write connection held across the batches of one run, handed back at intervals.
 
 Closing a DuckDB connection checkpoints it, and a checkpoint rewrites every row group that changed:
 while a table is smaller than one row group (122,880 rows) that is the whole table. A connection per
 batch therefore makes a large run quadratic (Reuters-21578 in 500-article batches spent 23 s of 50 s
-closing connections). A run that holds its connection instead checkpoints at the end (and whenever its
-write-ahead log passes `HOLD_CHECKPOINT_THRESHOLD`); every
-`HOLD_SECONDS` it looks whether another newsflow process waits for the database, and if one does it
-closes, pauses so the waiter can take the lock, and takes it again.
+closing connections). A run that holds its connection instead checkpoints once per hold, and every
+`HOLD_SECONDS` it closes, pauses so a waiting writer or reader can take the lock, and takes it again.
 """
 
 from __future__ import annotations
@@ -17,8 +15,6 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import duckdb
-
-from storage.lock import someone_waits
 
 HOLD_SECONDS = 15.0  # how long other writers and readers may wait for a held database, plus one batch
 YIELD_SECONDS = 0.25  # the pause after handing the lock back: longer than a waiter's poll interval
@@ -34,8 +30,7 @@ _held: dict[Path, HeldWriter] = {}
 class HeldWriter:
     """The held connection of one database in this process; opened on first use."""
 
-    def __init__(self, path: Path, open_writer: Opener, threads: int | None) -> None:
-        self._path = path
+    def __init__(self, open_writer: Opener, threads: int | None) -> None:
         self._open_writer = open_writer
         self._threads = threads
         self._context: AbstractContextManager[duckdb.DuckDBPyConnection] | None = None
@@ -44,11 +39,8 @@ class HeldWriter:
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self._connection is not None and time.monotonic() - self._since > HOLD_SECONDS:
-            if someone_waits(self._path):
-                self.close()
-                time.sleep(YIELD_SECONDS)
-            else:
-                self._since = time.monotonic()
+            self.close()
+            time.sleep(YIELD_SECONDS)
         if self._connection is None:
             self._context = self._open_writer()
             self._connection = self._context.__enter__()
@@ -79,7 +71,7 @@ def holding(path: Path, open_writer: Opener, threads: int | None = None) -> Iter
     if path in _held:
         yield
         return
-    writer = _held[path] = HeldWriter(path, open_writer, threads)
+    writer = _held[path] = HeldWriter(open_writer, threads)
     try:
         yield
     finally:

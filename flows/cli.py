@@ -76,6 +76,12 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Ingest article files and folders (recursively) into the database.",
     )
     files.add_argument("paths", nargs="+", metavar="PATH", help="a file or a folder to read recursively")
+    files.add_argument(
+        "--only-new",
+        action="store_true",
+        help="skip files unchanged since they were last read, as the inbox does "
+        "(after an interrupted run this stores what it did not)",
+    )
     _add_db_option(files)
     files.set_defaults(handler=_ingest_files)
 
@@ -168,12 +174,12 @@ def _ingest_files(args: argparse.Namespace) -> int:
     if prefect_api_url():
         from flows.prefect_flows import ingest_files_flow  # imports Prefect: only when it will be used
 
-        summary = ingest_files_flow(paths=list(args.paths), db=str(settings.db))
+        summary = ingest_files_flow(paths=list(args.paths), db=str(settings.db), only_new=args.only_new)
     else:
         from flows.files import run_ingest_files
 
         with _progress_bar("files") as progress:
-            summary = run_ingest_files(args.paths, settings=settings, progress=progress)
+            summary = run_ingest_files(args.paths, settings=settings, only_new=args.only_new, progress=progress)
     _print_run(summary, Database(settings.db), time.monotonic() - started)
     return 0
 

@@ -232,9 +232,9 @@ def run_ingest_feeds(
             done += len(chunk)
             if progress is not None:
                 progress(done, due_count)
-    status = "failed" if due_count and len(failures) == due_count else "completed"
-    error = "no feed could be fetched" if status == "failed" else None
-    return FeedsRunSummary(database.finish_run(run_id, status=status, error=error), due_count, failures)
+        status = "failed" if due_count and len(failures) == due_count else "completed"
+        error = "no feed could be fetched" if status == "failed" else None
+        return FeedsRunSummary(database.finish_run(run_id, status=status, error=error), due_count, failures)
 
 
 def _error_of(result: FeedResult) -> str:

@@ -151,4 +151,4 @@ def run_ingest_files(
                     store_oldest()
             while pending:
                 store_oldest()
-    return database.finish_run(run_id, status="completed")
+        return database.finish_run(run_id, status="completed")

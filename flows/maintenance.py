@@ -26,4 +26,4 @@ def run_maintenance(
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:
         written = database.maintain(snapshot_dir=snapshot_dir)
-    return MaintenanceSummary(database.finish_run(run_id, status="completed"), written)
+        return MaintenanceSummary(database.finish_run(run_id, status="completed"), written)

@@ -1,4 +1,9 @@
-"""The `runs` row around a pipeline: started before the first batch, marked failed if it raises."""
+"""The `runs` row around a pipeline: started before the first batch, marked failed if it raises.
+
+The run holds a lease (storage/lock.py) from before its row exists until the block ends, so callers
+finish the run inside the block: a `running` row whose lease is free belongs to a process that died,
+and the next run to start marks it `interrupted`.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,14 @@ def recorded_run(
 ) -> Iterator[str]:
     """Start a `runs` row and yield its id; an exception marks the run failed, with its reason, and propagates.
 
-    The caller finishes a successful run itself (`Database.finish_run`), since only it knows the status.
+    The caller finishes a successful run itself (`Database.finish_run`), inside the block, since only it
+    knows the status.
     """
     run_id = run_id or uuid.uuid4().hex
-    database.start_run(run_id, flow=flow, parameters=parameters, prefect_flow_run_id=prefect_flow_run_id)
-    try:
-        yield run_id
-    except BaseException as exc:
-        database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-        raise
+    with database.run_lease(run_id):
+        database.start_run(run_id, flow=flow, parameters=parameters, prefect_flow_run_id=prefect_flow_run_id)
+        try:
+            yield run_id
+        except BaseException as exc:
+            database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise

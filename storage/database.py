@@ -33,7 +33,7 @@ from storage.maintenance import checkpoint, export_parquet, rebuild_search_index
 from storage.reports import OverviewData, RunReport, overview, run_report
 from storage.search import SearchHit, search_articles, search_index_is_fresh
 from storage.load import BatchCounts, load_batch
-from storage.lock import connect_waiting, file_lock, lock_timeout
+from storage.lock import connect_waiting, file_lock, lease_is_free, lock_timeout, run_lease
 from storage.schema import LATEST_VERSION, migrate, schema_version
 from storage.session import held_connection, holding
 
@@ -103,6 +103,12 @@ def wrap_duckdb_errors(function: Callable[P, T]) -> Callable[P, T]:
             raise StorageError(f"database error: {exc}") from exc
 
     return wrapper
+
+
+INTERRUPTED = (
+    "the process stopped before the run finished (killed, or its machine went down); the batches it stored "
+    "are kept, and running the same input again with only new items (the inbox, `--only-new`) stores the rest"
+)
 
 
 class Database:
@@ -189,11 +195,23 @@ class Database:
         with self.writing() as con:
             return schema_version(con)
 
+    def run_lease(self, run_id: str, /) -> AbstractContextManager[None]:
+        """Hold for as long as this process runs `run_id`, from before `start_run` until `finish_run`."""
+        return run_lease(self.path, run_id)
+
     @wrap_duckdb_errors
     def start_run(
         self, run_id: str, /, *, flow: str, parameters: Mapping[str, Any], prefect_flow_run_id: str | None = None
     ) -> None:
+        """Record a run as `running`; runs whose process died without finishing become `interrupted`."""
         with self.writing() as con:
+            running = [str(row[0]) for row in con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
+            dead = [other for other in running if lease_is_free(self.path, other)]
+            if dead:
+                con.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = $now, error = $error WHERE list_contains($dead, run_id)",
+                    {"now": utc_now(), "error": INTERRUPTED, "dead": dead},
+                )
             con.execute(
                 """
                 INSERT INTO runs (run_id, flow, started_at, status, parameters, prefect_flow_run_id)

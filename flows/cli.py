@@ -26,6 +26,7 @@ from typing import Any, NoReturn, TextIO
 
 from flows.settings import Settings, prefect_api_url
 from ingest.errors import NewsflowError
+from ingest.shards import Shard
 from storage import Database, QueryResult, RunSummary
 
 _MAX_CELL = 80  # characters shown per cell in table output
@@ -93,6 +94,8 @@ def _build_parser() -> argparse.ArgumentParser:
     feeds.add_argument("--config", metavar="FILE", help=f"TOML feeds config (default: ./{DEFAULT_FEEDS_CONFIG} if present)")
     feeds.add_argument("--feed", action="append", default=[], metavar="URL", help="a feed URL; may be repeated")
     feeds.add_argument("--force", action="store_true", help="fetch every feed now, due or not")
+    feeds.add_argument("--shard", type=_shard, metavar="K/N",
+                       help="only the Kth of N shares of the feeds, split by URL (one share per worker)")
     _add_db_option(feeds)
     feeds.set_defaults(handler=_ingest_feeds)
 
@@ -198,7 +201,8 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
     if prefect_api_url():
         from flows.prefect_flows import ingest_feeds_flow
 
-        result = ingest_feeds_flow(config=config, feeds=list(args.feed), db=str(settings.db), force=args.force)
+        result = ingest_feeds_flow(config=config, feeds=list(args.feed), db=str(settings.db), force=args.force,
+                                   shard=str(args.shard) if args.shard else None)
     else:
         from flows.feeds import feeds_from, run_ingest_feeds
         from flows.settings import fetch_policy_from_env
@@ -209,7 +213,7 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
         with _progress_bar("feeds") as progress:
             result = run_ingest_feeds(feeds_from(config, args.feed), settings=settings, policy=policy,
-                                      force=args.force, progress=progress)
+                                      force=args.force, shard=args.shard, progress=progress)
     print(f"{result.due:,} feeds due, {result.due - len(result.failures):,} read, {len(result.failures):,} failed")
     _print_run(result.run, Database(settings.db), time.monotonic() - started, result.failures)
     return 1 if result.run.status == "failed" else 0
@@ -223,6 +227,13 @@ def _positive(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, not {number}")
     return number
+
+
+def _shard(value: str) -> Shard:
+    try:
+        return Shard.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _day(value: str) -> date:

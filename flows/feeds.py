@@ -26,6 +26,7 @@ from ingest.batch import prepare_feed, with_full_text
 from ingest.errors import NewsflowError
 from ingest.feeds import FeedOutcome, next_fetch_at
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate, RawItem
+from ingest.shards import Shard
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-feeds"
@@ -203,6 +204,7 @@ def run_ingest_feeds(
     settings: Settings,
     policy: FetchPolicy,
     force: bool = False,
+    shard: Shard | None = None,
     run_id: str | None = None,
     prefect_flow_run_id: str | None = None,
     fetch: FetchStep = fetch_feeds,
@@ -213,10 +215,15 @@ def run_ingest_feeds(
 ) -> FeedsRunSummary:
     """Fetch the due feeds (all with `force`) into the database; the `runs` row records the outcome.
 
-    `progress(done, total)` is called after each batch with the number of due feeds handled so far.
+    With `shard`, only the feeds of that shard are registered and fetched (several workers polling
+    one feed list). `progress(done, total)` is called after each batch with the number of due feeds
+    handled so far.
     """
     database = Database(settings.db)
-    parameters = {"feeds": [f.url for f in feeds], "db": str(settings.db), "force": force}
+    if shard is not None:
+        feeds = [feed for feed in feeds if shard.holds(feed.url)]
+    parameters = {"feeds": [f.url for f in feeds], "db": str(settings.db), "force": force,
+                  "shard": str(shard) if shard else None}
     failures: list[tuple[str, str]] = []
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:

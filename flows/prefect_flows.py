@@ -29,6 +29,7 @@ from flows.settings import Settings, fetch_policy_from_env
 from flows.workers import Workers
 from ingest import Batch
 from ingest.records import FeedState
+from ingest.shards import Shard
 from ingest.stories import StoryThresholds
 from flows.report import count_rows, markdown_report, overview_markdown
 from storage import BatchCounts, Database, DatabaseBusyError, RunSummary
@@ -122,9 +123,16 @@ store_feeds_task = _database_write_task("store-feeds-batch")(feed_steps.store_fe
 
 @flow(name=feed_steps.FLOW_NAME, log_prints=False)
 def ingest_feeds_flow(
-    config: str | None = None, feeds: list[str] | None = None, db: str | None = None, force: bool = False
+    config: str | None = None,
+    feeds: list[str] | None = None,
+    db: str | None = None,
+    force: bool = False,
+    shard: str | None = None,
 ) -> feed_steps.FeedsRunSummary:
-    """Fetch the due RSS/Atom feeds of a TOML config (and/or given URLs) into the DuckDB database `db`."""
+    """Fetch the due RSS/Atom feeds of a TOML config (and/or given URLs) into the DuckDB database `db`.
+
+    `shard` ("K/N"): only the Kth of N shares of the feeds, so that N deployments or workers split one list.
+    """
     settings = Settings.from_env(db=db)
     flow_run_id = str(runtime.flow_run.id)
     result = feed_steps.run_ingest_feeds(
@@ -132,6 +140,7 @@ def ingest_feeds_flow(
         settings=settings,
         policy=fetch_policy_from_env(),
         force=force,
+        shard=Shard.parse(shard) if shard else None,
         run_id=flow_run_id,
         prefect_flow_run_id=flow_run_id,
         fetch=_fetch_in_task,

@@ -167,6 +167,7 @@ def test_ingest_feeds_exits_nonzero_when_nothing_could_be_fetched(tmp_path: Path
         (["ingest", "feeds"], "no feeds given: pass --config FILE or --feed URL"),
         (["ingest", "feeds", "--feed", "ftp://example.org/rss"], "--feed must be an http:// or https:// URL"),
         (["ingest", "feeds", "--config", "/no/feeds.toml"], "feeds config /no/feeds.toml does not exist"),
+        (["ingest", "feeds", "--feed", "http://127.0.0.1:9/rss", "--shard", "3/2"], "K must be between 1 and N"),
     ],
 )
 def test_bad_feed_arguments_get_one_line(args: list[str], message: str, tmp_path: Path) -> None:

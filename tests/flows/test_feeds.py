@@ -13,6 +13,7 @@ from flows.feeds import FeedsConfigError, load_feeds_config, run_ingest_feeds
 from flows.fetch import FetchPolicy, FetchRequest, fetch_all
 from flows.settings import Settings
 from ingest.records import FeedConfig
+from ingest.shards import Shard
 from storage import Database
 from tests.feedserver import FeedServer, Request, Response, conditional, endless, fail_then, gzip_bomb, rss
 
@@ -291,3 +292,23 @@ def test_the_feeds_config_is_validated_with_clear_errors(tmp_path: Path) -> None
         config.write_text(text)
         with pytest.raises(FeedsConfigError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
             load_feeds_config(config)
+
+
+def test_shards_split_the_feeds_so_that_each_is_polled_once(server: FeedServer, settings: Settings) -> None:
+    urls = [
+        server.route(f"/feed-{i}.xml", conditional(lambda i=i: rss((f"guid-{i}", f"Story {i}", f"Body number {i}."))))
+        for i in range(12)
+    ]
+    configs = [FeedConfig(url) for url in urls]
+    due = [run_ingest_feeds(configs, settings=settings, policy=POLICY, shard=Shard(k, 3)).due for k in (1, 2, 3)]
+    assert sum(due) == 12
+    polled = _rows(settings, "SELECT source_uri, count(*) FROM documents GROUP BY source_uri ORDER BY source_uri")
+    assert polled == [(url, 1) for url in sorted(urls)]
+    assert len(server.requests) == 12
+
+
+@pytest.mark.parametrize("text", ["3/2", "0/4", "2", "a/b", "1/0"])
+def test_a_shard_is_k_of_n(text: str) -> None:
+    with pytest.raises(ValueError, match="shard|K/N"):
+        Shard.parse(text)
+    assert Shard.parse("2/8") == Shard(2, 8) and str(Shard(2, 8)) == "2/8"

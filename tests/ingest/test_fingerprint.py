@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ingest.fingerprint import article_key, body_tokens
+from ingest.fingerprint import article_key
 
 
 def test_copies_differing_in_case_punctuation_and_spacing_share_a_key() -> None:
@@ -18,4 +18,12 @@ def test_paragraph_breaks_do_not_change_the_key() -> None:
 
 
 def test_tokens_are_casefolded_words() -> None:
-    assert body_tokens(["Straße 5-Sterne!"]) == ["strasse", "5", "sterne"]
+    assert article_key(["Straße 5-Sterne!"]) == article_key(["strasse 5 sterne"])
+
+
+def test_the_key_of_a_body_never_changes() -> None:
+    """The key is the stored article id: a new key for the same body would duplicate every article."""
+    assert article_key(["Straße 5-Sterne!"]) == "839b48565ff274b849dc9500ee870bc3b2fc7cd54f3794b50d1fb6fe8ca73f41"
+    assert article_key(["İstanbul ΣΊΣΥΦΟΣ ﬁnal", "Ünïcödé — 2,000 words."]) == (
+        "04c428011d979e68d8beb46b5584a30db37ca82bcdb5bc420e05fad6b1174e8a"
+    )

@@ -4,7 +4,8 @@
 
 POINT is where the Nth call dies: `parsing` (while preparing the Nth article), `loading` (inside the
 Nth batch's transaction, its articles inserted and its documents not yet), `committing` (the same,
-after every insert) or `between` (right after the Nth batch committed). Run with NEWSFLOW_WORKERS=1 so that parsing happens in this process.
+after every insert), `between` (right after the Nth batch of files committed) or `between-feeds`
+(right after the Nth batch of feeds committed). Run with NEWSFLOW_WORKERS=1 so that parsing happens in this process.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ POINTS: dict[str, tuple[Any, str, bool]] = {  # owner, attribute, die after the 
     "loading": (storage.load, "_insert_documents", False),
     "committing": (storage.load, "_record_files", False),
     "between": (storage.database.Database, "add_batch", True),
+    "between-feeds": (storage.database.Database, "add_feed_batch", True),
 }
 
 

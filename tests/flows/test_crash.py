@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage import Database
+from tests.feedserver import FeedServer, conditional, rss
 from tests.flows.conftest import REPO, run_newsflow
 from tests.flows.test_parallel import _inputs
 
@@ -41,6 +42,12 @@ INVARIANTS = {
         SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM quarantine)
                - (SELECT coalesce(sum(seen_count), 0) FROM runs)""",
 }
+
+
+def _driver(point: str, nth: int, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSFLOW_DB")} | env
+    return subprocess.run([sys.executable, "-m", "tests.flows.crash_driver", point, str(nth), *args],
+                          cwd=REPO, env=environment, capture_output=True, text=True, timeout=300, check=False)
 
 
 def _rows(db_path: Path, queries: dict[str, str]) -> dict[str, list[tuple[object, ...]]]:
@@ -74,9 +81,7 @@ def test_a_run_killed_at_any_point_is_finished_by_the_next_one(
 ) -> None:
     db_path = tmp_path / "news.duckdb"
     args = ["ingest", "files", str(inputs), "--only-new", "--db", str(db_path)]
-    environment = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSFLOW_DB")} | _ENV
-    killed = subprocess.run([sys.executable, "-m", "tests.flows.crash_driver", point, str(nth), *args],
-                            cwd=REPO, env=environment, capture_output=True, text=True, timeout=300, check=False)
+    killed = _driver(point, nth, args, _ENV)
     assert killed.returncode == -9, killed.stderr
 
     assert _rows(db_path, INVARIANTS) == {name: [(0,)] for name in INVARIANTS}
@@ -88,3 +93,41 @@ def test_a_run_killed_at_any_point_is_finished_by_the_next_one(
     statuses = Database(db_path).query("SELECT status, error FROM runs ORDER BY started_at").rows
     assert [status for status, _ in statuses] == ["interrupted", "completed"]
     assert "stopped before the run finished" in str(statuses[0][1])
+
+
+FEEDS_RESULT = {
+    "documents": "SELECT source_uri, item_key, raw_sha256 FROM documents ORDER BY ALL",
+    "articles": "SELECT article_id, story_id, title FROM articles ORDER BY ALL",
+    "feeds": "SELECT url, last_status, consecutive_failures FROM feeds ORDER BY ALL",
+}
+
+
+def test_a_feeds_run_killed_between_batches_is_finished_by_the_next_scheduled_run(tmp_path: Path) -> None:
+    """The next run fetches only the feeds the killed one did not store, and each item lands once."""
+    with FeedServer() as server:
+        urls = [
+            server.route(f"/feed-{i}.xml", conditional(lambda i=i: rss(
+                (f"guid-{i}-a", f"Story {i} A", f"The first story of feed number {i}, about harbours."),
+                (f"guid-{i}-b", f"Story {i} B", f"The second story of feed number {i}, about railways."),
+            )))
+            for i in range(6)
+        ]
+        config = tmp_path / "feeds.toml"
+        config.write_text("".join(f'[[feeds]]\nurl = "{url}"\n\n' for url in urls), encoding="utf-8")
+        env = {"NEWSFLOW_FEED_BATCH_SIZE": "2", "NEWSFLOW_WORKERS": "1"}
+        results = {}
+        for name in ("clean", "killed"):
+            db_path = tmp_path / f"{name}.duckdb"
+            args = ["ingest", "feeds", "--config", str(config), "--db", str(db_path)]
+            if name == "killed":
+                killed = _driver("between-feeds", 1, args, env)
+                assert killed.returncode == -9, killed.stderr
+                assert Database(db_path).query("SELECT count(DISTINCT source_uri) FROM documents").rows == [(2,)]
+                server.requests.clear()
+            done = run_newsflow(args, cwd=REPO, env=env)
+            assert done.returncode == 0, done.stderr
+            results[name] = _rows(db_path, FEEDS_RESULT)
+        assert len(server.requests) == 4  # the resumed run fetched only the feeds the killed run had not stored
+        statuses = Database(tmp_path / "killed.duckdb").query("SELECT status FROM runs ORDER BY started_at").rows
+    assert results["killed"] == results["clean"] and len(results["clean"]["documents"]) == 12
+    assert statuses == [("interrupted",), ("completed",)]

@@ -17,13 +17,14 @@ from functools import lru_cache
 from ingest.datafiles import read_tsv, shipped_path
 from ingest.errors import RegistryError
 from ingest.normalize import starts_sentence
+from ingest.patterns import TextPattern
 from ingest.records import AgencyRole, AgencyTag
 
 UNNAMED_AGENCIES = "AGENCIES"
 _CONTEXT = 60  # characters of text kept on each side of a match in matched_text
 _CUE_WINDOW = 120  # characters on each side of a match searched for a cue
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*\Z")
-_TOKEN = re.compile(r"[^\W_]+")
+_TOKEN = TextPattern(r"[^\W_]+")
 _AGENCIES_WORD = re.compile(r"\bagencies\b", re.IGNORECASE)
 # A long form that starts with a generic word is part of another name when a capitalised word precedes
 # it: "Hollywood Foreign Press Association" is not the Press Association.

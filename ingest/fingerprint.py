@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 
+from ingest.patterns import TextPattern
+
 FINGERPRINT_VERSION = 1
-_WORD = re.compile(r"\w+")
+_WORD = TextPattern(r"\w+")
 
 
 def article_key(paragraphs: Sequence[str], /) -> str:

@@ -25,6 +25,7 @@ from rapidfuzz.process import cdist
 
 from ingest.datafiles import read_lines, read_tsv, shipped_path
 from ingest.normalize import starts_sentence
+from ingest.patterns import TextPattern
 from ingest.records import LinkEvidence, NameEvidence, NameLink, NameVariant, PersonName
 
 ALIASES_ENV = "NEWSFLOW_NAME_ALIASES"
@@ -44,7 +45,7 @@ PERSON_WORD_ZIPF = 4.5
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
 
 # Words that start with anything but an ASCII lower-case letter: the only ones that can be names.
-_CAPITALISED_WORD = re.compile(r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]*(?:[-'’][^\W\d_]+)*")
+_CAPITALISED_WORD = TextPattern(r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]*(?:[-'’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from ingest.patterns import TextPattern
 from ingest.records import StorySketch
 
 SKETCH_VERSION = 1  # stored with each article's sketch rows: a change of any constant below needs a new one
@@ -41,7 +42,7 @@ StoryVerdict = Literal["same_story", "update", "numbers_differ", "different"]
 MERGING_VERDICTS: frozenset[str] = frozenset({"same_story", "update"})
 
 # Numbers whole, with a unit written onto them ("2,000", "1.5", "1.4m", "1990s"), else words.
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*|\w+")
+_TOKEN = TextPattern(r"\d+(?:[.,]\d+)*[^\W\d_]*|\w+")
 _THOUSANDS_GROUP = re.compile(r"\d{3}")
 _NUMERIC = re.compile(r"(\d+(?:[.,]\d+)*)(\w*)")  # a number and a unit written onto it ("1.4m")
 _SHINGLES_PER_CHUNK = 2_048  # a (permutations x shingles) matrix of 2 MiB stays in cache

@@ -125,7 +125,8 @@ class Database:
         """Keep one write connection across the block's writes (a run's batches); see storage/session.py.
 
         With `threads`, DuckDB uses that many threads on it: while worker processes keep every core
-        busy, DuckDB's own threads only contend with them (Reuters-21578 ran 9% faster with one).
+        busy, DuckDB's own threads only contend with them (docs/benchmarks.md: one thread was faster
+        in five of six paired Reuters-21578 runs).
         """
         return holding(self.path, self._open_writer, threads)
 
@@ -209,7 +210,10 @@ class Database:
             dead = [other for other in running if lease_is_free(self.path, other)]
             if dead:
                 con.execute(
-                    "UPDATE runs SET status = 'interrupted', finished_at = $now, error = $error WHERE list_contains($dead, run_id)",
+                    """
+                    UPDATE runs SET status = 'interrupted', finished_at = $now, error = $error
+                    WHERE list_contains($dead, run_id)
+                    """,
                     {"now": utc_now(), "error": INTERRUPTED, "dead": dead},
                 )
             con.execute(

@@ -55,6 +55,9 @@ def _rows(db_path: Path, queries: dict[str, str]) -> dict[str, list[tuple[object
     return {name: database.query(sql).rows for name, sql in queries.items()}
 
 
+_ENV = {"NEWSFLOW_BATCH_SIZE": "2", "NEWSFLOW_WORKERS": "1"}
+
+
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _inputs(tmp_path_factory.mktemp("crash") / "in")
@@ -67,9 +70,6 @@ def clean(inputs: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, l
     done = run_newsflow(["ingest", "files", str(inputs), "--only-new", "--db", str(db_path)], cwd=REPO, env=_ENV)
     assert done.returncode == 0, done.stderr
     return _rows(db_path, RESULT)
-
-
-_ENV = {"NEWSFLOW_BATCH_SIZE": "2", "NEWSFLOW_WORKERS": "1"}
 
 
 @pytest.mark.parametrize(

@@ -156,8 +156,8 @@ def _build_parser() -> argparse.ArgumentParser:
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        metavar="FILE",
-        help="DuckDB file (default: $NEWSFLOW_DB, else data/news.duckdb)",
+        metavar="DB",
+        help="DuckDB file or 'ducklake:postgres:dbname=... data_path=DIR' (default: $NEWSFLOW_DB, else data/news.duckdb)",
     )
 
 
@@ -249,7 +249,7 @@ def _report(args: argparse.Namespace) -> int:
     database = Database(_settings(args).db)
     since = f" since {args.since.isoformat()}" if args.since else ""
     path = write_report(database.overview(since=args.since), Path(args.out).absolute(),
-                        title=f"newsflow report: {database.path.name}{since}")
+                        title=f"newsflow report: {database.short_name}{since}")
     print(path)
     return 0
 
@@ -284,7 +284,7 @@ def _serve(args: argparse.Namespace) -> int:
         inbox=inbox,
         config=Path(args.config).absolute(),
         snapshot_dir=Path(args.snapshots).absolute(),
-        prefect_home=settings.db.parent / "prefect",
+        prefect_home=(settings.db.parent if isinstance(settings.db, Path) else Path("data").absolute()) / "prefect",
     )
     return 0
 
@@ -294,7 +294,7 @@ def _print_run(summary: RunSummary, database: Database, elapsed: float, failures
     from flows.report import markdown_report
 
     run, report = database.run_report(summary.run_id)
-    print(f"{run.seen:,} items in {elapsed:.1f} s into {database.path}\n")
+    print(f"{run.seen:,} items in {elapsed:.1f} s into {database.name}\n")
     print(markdown_report(run, report, failures=failures), end="")
 
 

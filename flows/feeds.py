@@ -136,7 +136,7 @@ def add_full_text(db_path: str, results: list[FeedResult], policy: FetchPolicy) 
         if not result.state.full_text or not result.batch.documents:
             continue
         keys = [d.item_key for d in result.batch.documents]
-        stored = database.stored_item_keys(result.state.url, keys) if database.path.exists() else set()
+        stored = database.stored_item_keys(result.state.url, keys) if database.exists() else set()
         allow_private = result.state.allow_private_links or is_private_url(result.state.url)
         for j, document in enumerate(result.batch.documents):
             if document.item_key not in stored and document.article.url:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ingest.files import DEFAULT_MAX_FILE_BYTES
 from flows.workers import default_worker_count
 from ingest.stories import StoryThresholds
+from storage.lake import Lake, parse_location
 
 if TYPE_CHECKING:
     from flows.fetch import FetchPolicy
@@ -23,7 +24,7 @@ DEFAULT_FEED_BATCH_SIZE = 100
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path  # NEWSFLOW_DB, else data/news.duckdb in the working directory
+    db: Path | Lake  # NEWSFLOW_DB: a DuckDB file (else data/news.duckdb here) or a ducklake:postgres: URL
     batch_size: int  # NEWSFLOW_BATCH_SIZE: items per Prefect task and per database transaction
     max_file_bytes: int  # NEWSFLOW_MAX_FILE_BYTES: larger files are quarantined unread
     feed_batch_size: int  # NEWSFLOW_FEED_BATCH_SIZE: feeds per fetch batch and per transaction
@@ -36,7 +37,7 @@ class Settings:
     def from_env(cls, *, db: str | Path | None = None) -> Settings:
         """Settings from the environment; an explicit `db` (the --db option) wins over NEWSFLOW_DB."""
         return cls(
-            db=Path(db or os.environ.get("NEWSFLOW_DB") or DEFAULT_DB).expanduser().absolute(),
+            db=parse_location(db or os.environ.get("NEWSFLOW_DB") or DEFAULT_DB),
             batch_size=_positive_int("NEWSFLOW_BATCH_SIZE", DEFAULT_BATCH_SIZE),
             max_file_bytes=_positive_int("NEWSFLOW_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
             feed_batch_size=_positive_int("NEWSFLOW_FEED_BATCH_SIZE", DEFAULT_FEED_BATCH_SIZE),

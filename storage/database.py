@@ -27,15 +27,16 @@ import pyarrow as pa
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from ingest.stories import StoryThresholds
 from storage.arrow import registered
-from storage.errors import DatabaseMissingError, QueryError, SchemaVersionError, StorageError
+from storage.errors import QueryError, StorageError
 from storage.feeds import due_feeds, register_feeds, update_feeds
-from storage.maintenance import checkpoint, export_parquet, rebuild_search_index
+from storage.maintenance import checkpoint, export_parquet
 from storage.reports import OverviewData, RunReport, overview, run_report
-from storage.search import SearchHit, search_articles, search_index_is_fresh
+from storage.search import SearchHit, search_articles
 from storage.load import BatchCounts, load_batch
-from storage.lock import connect_waiting, file_lock, lease_is_free, lock_timeout, run_lease
-from storage.schema import LATEST_VERSION, migrate, schema_version
-from storage.session import held_connection, holding
+from storage.connections import FileConnections, open_location
+from storage.lake import Lake
+from storage.lock import lock_timeout
+from storage.schema import schema_version
 
 log = logging.getLogger(__name__)
 
@@ -112,102 +113,61 @@ INTERRUPTED = (
 
 
 class Database:
-    """A newsflow DuckDB file. Creating the object does not touch the file."""
+    """A newsflow database: a DuckDB file, or a DuckLake shared by many writers. Creating the object
+    touches neither."""
 
     def __init__(
-        self, path: str | Path, /, *, timeout: float | None = None, story_thresholds: StoryThresholds = StoryThresholds()
+        self,
+        location: str | Path | Lake,
+        /,
+        *,
+        timeout: float | None = None,
+        story_thresholds: StoryThresholds = StoryThresholds(),
     ) -> None:
-        self.path = Path(path).expanduser().absolute()
-        self.timeout = lock_timeout() if timeout is None else timeout
+        self._connections = open_location(location, timeout=lock_timeout() if timeout is None else timeout)
+        self.name = self._connections.name  # the file's path, or the lake's URL without its password
+        self.short_name = Path(self.name).name if isinstance(self._connections, FileConnections) else "DuckLake"
         self.story_thresholds = story_thresholds
+
+    def exists(self) -> bool:
+        """False only for a DuckDB file not created yet (a DuckLake is created when it is attached)."""
+        return self._connections.exists()
 
     def holding_writes(self, *, threads: int | None = None) -> AbstractContextManager[None]:
         """Keep one write connection across the block's writes (a run's batches); see storage/session.py.
 
         With `threads`, DuckDB uses that many threads on it: while worker processes keep every core
         busy, DuckDB's own threads only contend with them (docs/benchmarks.md: one thread was faster
-        in five of six paired Reuters-21578 runs).
+        in five of six paired Reuters-21578 runs). A DuckLake has nothing to hold.
         """
-        return holding(self.path, self._open_writer, threads)
+        return self._connections.holding_writes(threads)
 
-    @contextmanager
-    def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A migrated read-write connection held under the writers' lock."""
-        held = held_connection(self.path)
-        if held is not None:
-            yield held
-            return
-        with self._open_writer() as con:
-            yield con
+    def writing(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A migrated read-write connection (for a DuckDB file, held under the writers' lock)."""
+        return self._connections.writing()
 
-    @contextmanager
-    def _open_writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with file_lock(self.path, exclusive=True, timeout=self.timeout):
-            con = connect_waiting(self.path, read_only=False, timeout=self.timeout)
-            try:
-                con.execute("SET TimeZone = 'UTC'")
-                migrate(con, self.path)
-                yield con
-            finally:
-                con.close()
-
-    @contextmanager
-    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection; waits while a newsflow writer holds the database.
-
-        A database written by an older newsflow is first upgraded in place, so that reads see the
-        tables and views this version documents.
-        """
-        held = held_connection(self.path)
-        if held is not None:
-            yield held
-            return
-        if not self.path.exists():
-            raise DatabaseMissingError(str(self.path))
-        if self._read_only(schema_version) < LATEST_VERSION:
-            self.migrate()
-        with self._read_only_connection() as con:
-            found = schema_version(con)
-            if found > LATEST_VERSION:
-                raise SchemaVersionError(str(self.path), found, LATEST_VERSION)
-            yield con
-
-    @contextmanager
-    def _read_only_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with file_lock(self.path, exclusive=False, timeout=self.timeout):
-            con = connect_waiting(self.path, read_only=True, timeout=self.timeout)
-            try:
-                con.execute("SET TimeZone = 'UTC'")
-                yield con
-            finally:
-                con.close()
-
-    def _read_only(self, read: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        with self._read_only_connection() as con:
-            try:
-                return read(con)
-            except duckdb.CatalogException:
-                raise StorageError(f"{self.path} is a DuckDB file but not a newsflow database") from None
+    def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A connection to read from, upgrading a database written by an older newsflow first."""
+        return self._connections.reading()
 
     @wrap_duckdb_errors
     def migrate(self) -> int:
-        """Create or upgrade the schema; return the version the file is at now."""
+        """Create or upgrade the schema; return the version the database is at now."""
         with self.writing() as con:
             return schema_version(con)
 
     def run_lease(self, run_id: str, /) -> AbstractContextManager[None]:
         """Hold for as long as this process runs `run_id`, from before `start_run` until `finish_run`."""
-        return run_lease(self.path, run_id)
+        return self._connections.run_lease(run_id)
 
     @wrap_duckdb_errors
     def start_run(
         self, run_id: str, /, *, flow: str, parameters: Mapping[str, Any], prefect_flow_run_id: str | None = None
     ) -> None:
         """Record a run as `running`; runs whose process died without finishing become `interrupted`."""
-        with self.writing() as con:
+        def start(con: duckdb.DuckDBPyConnection) -> None:
             running = [str(row[0]) for row in con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
-            dead = [other for other in running if lease_is_free(self.path, other)]
+            dead = [other for other in running if self._connections.lease_is_free(other)]
             if dead:
                 con.execute(
                     """
@@ -230,6 +190,8 @@ class Database:
                 },
             )
 
+        self._connections.transact(start)
+
     @wrap_duckdb_errors
     def add_batch(self, batch: Batch, /, *, run_id: str, skip_seen: bool = False, unread: int = 0) -> BatchCounts:
         """Store one batch in one transaction: all of it or, after a crash, none of it.
@@ -237,14 +199,15 @@ class Database:
         With `skip_seen`, items whose source already delivered the same bytes add nothing (inbox runs);
         `unread` counts files skipped unread in the run's counters.
         """
-        with self.writing() as con, transaction(con):
-            return load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=skip_seen, unread=unread,
-                              story_thresholds=self.story_thresholds)
+        return self._connections.transact(
+            lambda con: load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=skip_seen, unread=unread,
+                                   story_thresholds=self.story_thresholds)
+        )
 
     @wrap_duckdb_errors
     def unchanged_files(self, files: Sequence[tuple[str, int, datetime]], /) -> set[str]:
         """Paths whose size and modification time are as when they were last read."""
-        if not files or not self.path.exists():
+        if not files or not self.exists():
             return set()
         table = pa.table(
             {
@@ -265,10 +228,12 @@ class Database:
     @wrap_duckdb_errors
     def prepare_feeds(self, feeds: Sequence[FeedConfig], /, *, force: bool) -> list[FeedState]:
         """Record the configured feeds (new ones are due at once) and return those due now."""
-        with self.writing() as con, transaction(con):
+        def prepare(con: duckdb.DuckDBPyConnection) -> list[FeedState]:
             now = utc_now()
             register_feeds(con, feeds, now=now)
             return due_feeds(con, [feed.url for feed in feeds], now=now, force=force)
+
+        return self._connections.transact(prepare)
 
     @wrap_duckdb_errors
     def add_feed_batch(self, batch: Batch, updates: Sequence[FeedUpdate], /, *, run_id: str) -> BatchCounts:
@@ -276,16 +241,17 @@ class Database:
 
         Items a feed already sent with the same bytes add no new document.
         """
-        with self.writing() as con, transaction(con):
+        def store(con: duckdb.DuckDBPyConnection) -> BatchCounts:
             counts = load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=True,
                                 story_thresholds=self.story_thresholds)
             update_feeds(con, updates)
-            failed = sum(1 for update in updates if not update.ok)
             con.execute(
                 "UPDATE runs SET failed_count = failed_count + $failed WHERE run_id = $run_id",
-                {"failed": failed, "run_id": run_id},
+                {"failed": sum(1 for update in updates if not update.ok), "run_id": run_id},
             )
             return counts
+
+        return self._connections.transact(store)
 
     @wrap_duckdb_errors
     def stored_item_keys(self, source_uri: str, item_keys: Sequence[str], /) -> set[str]:
@@ -301,7 +267,7 @@ class Database:
 
     @wrap_duckdb_errors
     def finish_run(self, run_id: str, /, *, status: str, error: str | None = None) -> RunSummary:
-        with self.writing() as con:
+        def finish(con: duckdb.DuckDBPyConnection) -> RunSummary:
             con.execute(
                 """
                 UPDATE runs SET status = $status, finished_at = $now, error = coalesce($error, error)
@@ -310,6 +276,8 @@ class Database:
                 {"status": status, "now": utc_now(), "error": error, "run_id": run_id},
             )
             return _run_summary(con, run_id)
+
+        return self._connections.transact(finish)
 
     @wrap_duckdb_errors
     def run_report(self, run_id: str, /) -> tuple[RunSummary, RunReport]:
@@ -325,23 +293,13 @@ class Database:
 
     @wrap_duckdb_errors
     def refresh_search_index(self) -> None:
-        """Rebuild the full-text index so that newly stored articles are found."""
-        with self.writing() as con:
-            rebuild_search_index(con)
+        """Rebuild the full-text index so that newly stored articles are found (a DuckLake keeps none)."""
+        self._connections.refresh_search_index()
 
     @wrap_duckdb_errors
     def search(self, query: str, /, *, limit: int = 10) -> list[SearchHit]:
-        """Articles matching `query`, best first (BM25 over title and body).
-
-        The index is brought up to date first when articles were added since it was built: a rebuild
-        costs seconds (14 s at 100,000 articles, DuckDB's fts has no incremental update), so it is paid
-        by the search that needs it and by maintenance, not by every ingest run.
-        """
-        with self.reading() as con:
-            fresh = search_index_is_fresh(con)
-        if not fresh:
-            self.refresh_search_index()
-        with self.reading() as con:
+        """Articles matching `query`, best first (BM25 over title and body)."""
+        with self._connections.searching() as con:
             return search_articles(con, query, limit=limit)
 
     @wrap_duckdb_errors
@@ -352,16 +310,20 @@ class Database:
 
     @wrap_duckdb_errors
     def maintain(self, *, snapshot_dir: Path | None) -> dict[str, Path]:
-        """Rebuild the search index, checkpoint, and export a Parquet snapshot when a folder is given."""
+        """Rebuild the search index, checkpoint, and export a Parquet snapshot when a folder is given.
+
+        On a DuckLake the checkpoint is DuckLake's own upkeep: small Parquet files merged, files of
+        expired snapshots removed.
+        """
+        self._connections.refresh_search_index()
         with self.writing() as con:
-            rebuild_search_index(con)
             checkpoint(con)
             return export_parquet(con, snapshot_dir) if snapshot_dir is not None else {}
 
     @wrap_duckdb_errors
     def query(self, sql: str, /, parameters: Mapping[str, Any] | None = None) -> QueryResult:
-        """Run a user's query on a read-only connection."""
-        with self.reading() as con:
+        """Run a user's query; whatever it would change is rolled back (a DuckDB file is opened read-only)."""
+        with self.reading() as con, _rolled_back(con):
             try:
                 cursor = con.execute(sql, dict(parameters or {}))
             except duckdb.Error as exc:
@@ -374,15 +336,12 @@ class Database:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Commit the block's statements together, or roll all of them back."""
+def _rolled_back(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.begin()
     try:
         yield
-    except BaseException:
+    finally:
         con.rollback()
-        raise
-    con.commit()
 
 
 def _run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> RunSummary:

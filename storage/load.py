@@ -324,10 +324,13 @@ def _record_files(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str, 
     with registered(con, arrow_seen_files=files):
         con.execute(
             """
-            INSERT OR REPLACE INTO files_seen BY NAME
-            SELECT path, size_bytes, modified_at, sha256, $run_id AS last_run_id, $now AS last_read_at
-            FROM arrow_seen_files
-            QUALIFY row_number() OVER (PARTITION BY path) = 1
+            MERGE INTO files_seen f
+            USING (SELECT * FROM arrow_seen_files QUALIFY row_number() OVER (PARTITION BY path) = 1) s
+            ON f.path = s.path
+            WHEN MATCHED THEN UPDATE SET size_bytes = s.size_bytes, modified_at = s.modified_at, sha256 = s.sha256,
+                                         last_run_id = $run_id, last_read_at = $now
+            WHEN NOT MATCHED THEN INSERT (path, size_bytes, modified_at, sha256, last_run_id, last_read_at)
+                                  VALUES (s.path, s.size_bytes, s.modified_at, s.sha256, $run_id, $now)
             """,
             {"run_id": run_id, "now": now},
         )

@@ -44,14 +44,14 @@ def file_lock(db_path: Path, *, exclusive: bool, timeout: float) -> Iterator[Non
 
 
 @contextmanager
-def run_lease(db_path: Path, run_id: str) -> Iterator[None]:
+def run_lease(folder: Path, run_id: str) -> Iterator[None]:
     """Hold a lock for as long as this process runs `run_id`; the kernel drops it when the process dies.
 
     A `running` run whose lease another process can take is dead (killed, or its machine went down):
     see `lease_is_free`.
     """
-    path = _lease_path(db_path, run_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = folder / run_id
+    folder.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
@@ -61,9 +61,10 @@ def run_lease(db_path: Path, run_id: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def lease_is_free(db_path: Path, run_id: str) -> bool:
+def lease_is_free(folder: Path, run_id: str) -> bool:
     """Whether no process holds the lease of `run_id` (its lease file is removed if so)."""
-    path = _lease_path(db_path, run_id)
+    path = folder / run_id
+    folder.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,10 +73,6 @@ def lease_is_free(db_path: Path, run_id: str) -> bool:
         path.unlink(missing_ok=True)
         fcntl.flock(handle, fcntl.LOCK_UN)
         return True
-
-
-def _lease_path(db_path: Path, run_id: str) -> Path:
-    return db_path.with_name(db_path.name + ".runs") / run_id
 
 
 def connect_waiting(db_path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from storage.errors import SchemaVersionError
+from storage.lake import is_lake, lake_ddl, rollback
 from ingest.names import person_names
 from ingest.stories import StoryThresholds, sketch_texts
 from storage.names import add_person_names, link_names
@@ -31,7 +32,8 @@ class Migration:
 
 def _create_core_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Issue 2: the storage contract of DESIGN §5."""
-    con.execute(
+    execute_ddl(
+        con,
         """
         -- One row per flow run; counters are updated in the same transaction as each batch, so they
         -- always match what the run committed, even if it was killed.
@@ -150,7 +152,8 @@ def _create_core_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _add_feed_state(con: duckdb.DuckDBPyConnection) -> None:
     """Issue 3: feeds config and health, unchanged re-sent items, full-text outcomes."""
-    con.execute(
+    execute_ddl(
+        con,
         """
         ALTER TABLE runs ADD COLUMN unchanged_count INTEGER DEFAULT 0;  -- items already stored, skipped
         ALTER TABLE feeds ADD COLUMN title VARCHAR;                  -- the feed's own title
@@ -169,7 +172,8 @@ def _add_feed_state(con: duckdb.DuckDBPyConnection) -> None:
 
 def _add_files_seen(con: duckdb.DuckDBPyConnection) -> None:
     """Issue 5: remember files as they were read, so the inbox deployment reads only new or changed ones."""
-    con.execute(
+    execute_ddl(
+        con,
         """
         CREATE TABLE files_seen (
             path         VARCHAR PRIMARY KEY,   -- absolute path
@@ -185,7 +189,8 @@ def _add_files_seen(con: duckdb.DuckDBPyConnection) -> None:
 
 def _add_views(con: duckdb.DuckDBPyConnection) -> None:
     """Issue 6: views for the questions analysts ask most (documented in docs/schema.md)."""
-    con.execute(
+    execute_ddl(
+        con,
         """
         CREATE VIEW daily_agency_articles AS  -- articles per day by agency and role; never add roles up
         SELECT CAST(coalesce(a.published_at, a.first_seen_at) AS DATE) AS day, t.agency, t.role,
@@ -244,7 +249,8 @@ def _add_views(con: duckdb.DuckDBPyConnection) -> None:
 
 def _add_story_detection(con: duckdb.DuckDBPyConnection) -> None:
     """Issue 4: near-duplicate stories. Articles stored before it get sketches and decisions now."""
-    con.execute(
+    execute_ddl(
+        con,
         """
         CREATE TABLE story_sketches (  -- one per article: what its candidate keys were made from
             article_id     VARCHAR PRIMARY KEY,
@@ -307,6 +313,19 @@ def _add_story_detection(con: duckdb.DuckDBPyConnection) -> None:
     _backfill_stories_and_names(con)
 
 
+def _add_lake_writes(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 7: the row every write transaction to a DuckLake updates, so that writers commit in turn."""
+    execute_ddl(
+        con,
+        """
+        CREATE TABLE lake_writes (  -- one row; see storage/lake.py. Stays 0 in a DuckDB file
+            writes BIGINT NOT NULL    -- write transactions committed to the DuckLake
+        );
+        INSERT INTO lake_writes VALUES (0);
+        """,
+    )
+
+
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
     """Give the articles of an older database what new ones get on arrival, a chunk at a time."""
     now = datetime.now(UTC)
@@ -331,13 +350,15 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "runs_by_day, source_duplicates", 6, _add_views),
     Migration(5, "near-duplicate stories and names across articles: story_sketches, story_bands, story_samples, "
                  "story_decisions, story_merges, article_names, name_links, person_mentions", 4, _add_story_detection),
+    Migration(6, "lake_writes: write transactions to a DuckLake commit one at a time", 7, _add_lake_writes),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
-def migrate(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
+def migrate(con: duckdb.DuckDBPyConnection, name: str) -> int:
     """Bring the database to the latest version; return the version it was at."""
-    con.execute(
+    execute_ddl(
+        con,
         """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version     INTEGER PRIMARY KEY,
@@ -349,7 +370,7 @@ def migrate(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
     )
     current = schema_version(con)
     if current > LATEST_VERSION:
-        raise SchemaVersionError(str(db_path), current, LATEST_VERSION)
+        raise SchemaVersionError(name, current, LATEST_VERSION)
     for migration in MIGRATIONS:
         if migration.version > current:
             con.begin()
@@ -361,9 +382,14 @@ def migrate(con: duckdb.DuckDBPyConnection, db_path: Path) -> int:
                 )
                 con.commit()
             except BaseException:
-                con.rollback()
+                rollback(con)
                 raise
     return current
+
+
+def execute_ddl(con: duckdb.DuckDBPyConnection, sql: str, /) -> None:
+    """Run a migration's statements as written, or in DuckLake's dialect on a DuckLake (storage/lake.py)."""
+    con.execute(lake_ddl(sql) if is_lake(con) else sql)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

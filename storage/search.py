@@ -13,7 +13,7 @@ from datetime import datetime
 
 import duckdb
 
-from storage.maintenance import load_fts
+from storage.maintenance import load_fts, rebuild_search_index
 
 SNIPPET_CHARS = 220
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -41,6 +41,22 @@ def search_index_is_fresh(con: duckdb.DuckDBPyConnection, /) -> bool:
         "SELECT (SELECT count(*) FROM fts_main_articles.docs) = (SELECT count(*) FROM articles)"
     ).fetchone()
     return bool(row and row[0])
+
+
+def searchable_copy(con: duckdb.DuckDBPyConnection, /) -> duckdb.DuckDBPyConnection:
+    """An in-memory database holding what a search reads (articles, agency tags), indexed.
+
+    For a DuckLake, which cannot hold the fts index's tables; the copy costs about as much as a
+    rebuild of the index in a DuckDB file.
+    """
+    copy = duckdb.connect()
+    for table in ("articles", "agency_tags"):
+        rows = con.execute(f"SELECT * FROM {table}").to_arrow_table()
+        copy.register("copied", rows)
+        copy.execute(f"CREATE TABLE {table} AS SELECT * FROM copied")
+        copy.unregister("copied")
+    rebuild_search_index(copy)
+    return copy
 
 
 def search_articles(con: duckdb.DuckDBPyConnection, query: str, /, *, limit: int) -> list[SearchHit]:

@@ -222,8 +222,9 @@ def _insert_decisions(
     with registered(con, arrow_decisions=table):
         con.execute(
             """
-            INSERT OR IGNORE INTO story_decisions BY NAME
-            SELECT *, $run_id AS run_id, $now AS decided_at FROM arrow_decisions
+            INSERT INTO story_decisions BY NAME
+            SELECT d.*, $run_id AS run_id, $now AS decided_at FROM arrow_decisions d
+            ANTI JOIN story_decisions s USING (article_id, other_article_id)
             """,
             {"run_id": run_id, "now": now},
         )

@@ -5,7 +5,11 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,3 +50,39 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
                  "NEWSFLOW_LOCK_TIMEOUT", "NEWSFLOW_WORKERS", "NEWSFLOW_STORY_JACCARD", "NEWSFLOW_STORY_CONTAINMENT",
                  "PREFECT_API_URL", "PREFECT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """libpq settings of a PostgreSQL server on 127.0.0.1 for DuckLake catalogs.
+
+    The server .ci/run started (NEWSFLOW_TEST_POSTGRES), else one started here with the same script
+    when Debian's postgresql package is installed, else a skip: the rest of the suite needs no server.
+    """
+    if os.environ.get("NEWSFLOW_TEST_POSTGRES"):
+        yield os.environ["NEWSFLOW_TEST_POSTGRES"]
+        return
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        pytest.skip("PostgreSQL is not installed (.ci/run installs Debian's postgresql for these tests)")
+    folder = Path(tempfile.mkdtemp(prefix="newsflow-test-postgres-"))  # not under pytest's root-only folder
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = subprocess.run([str(REPO / ".ci" / "postgres"), "start", str(folder), str(port)],
+                             capture_output=True, text=True, check=True, timeout=120)
+    try:
+        yield started.stdout.strip()
+    finally:
+        subprocess.run([str(REPO / ".ci" / "postgres"), "stop", str(folder)], check=False, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def lake_url(postgres: str, tmp_path: Path) -> str:
+    """A new, empty DuckLake: its own catalog database on the server, its own data folder."""
+    name = f"lake_{uuid.uuid4().hex[:12]}"
+    settings = dict(item.split("=", 1) for item in postgres.split())
+    createdb = shutil.which("createdb") or str(sorted(Path("/usr/lib/postgresql").glob("*/bin/createdb"))[-1])
+    subprocess.run([createdb, "-h", settings["host"], "-p", settings["port"], "-U", settings["user"], name],
+                   check=True, timeout=60)
+    return f"ducklake:postgres:dbname={name} {postgres} data_path={tmp_path / 'lake'}"

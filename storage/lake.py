@@ -1,0 +1,175 @@
+"""DuckLake on PostgreSQL: the database many writers share (DESIGN §8).
+
+A DuckDB file admits one writing process. A DuckLake keeps its catalog in PostgreSQL and its rows as
+Parquet files in a folder, and any number of processes, on any number of machines, may write to it.
+Both extensions are loaded from their PyPI wheels, so nothing is downloaded at run time
+(`duckdb-extension-postgres-scanner`: the `duckdb-extension-postgres` wheel's file names the wrong
+entry point for DuckDB 1.5.5).
+
+Writers to a DuckLake do not block each other; each commits an optimistic snapshot. Plain appends
+never conflict, so two writers that both check "is this article stored?" and both insert it would
+both succeed. Every newsflow write transaction therefore also updates the one row of `lake_writes`:
+of two transactions that overlap, the second to commit fails with a conflict, and is run again from
+the start on a snapshot that includes the first. Loading is a small part of a batch's cost
+(parsing, names, agencies and sketches run before and outside it), so writers still work in parallel
+where it matters, and every exact and near-duplicate decision is made against everything committed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import duckdb_extension_ducklake
+import duckdb_extension_postgres_scanner
+
+from storage.errors import StorageError
+
+PREFIX = "ducklake:postgres:"
+CATALOG = "lake"  # the name the DuckLake is attached under in every connection
+MAX_ATTEMPTS = 50  # conflicts of one write transaction before its error is raised
+RETRY_PAUSE = 0.05  # seconds, doubled per attempt up to RETRY_PAUSE_MAX, with jitter
+RETRY_PAUSE_MAX = 2.0
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Lake:
+    """Where a DuckLake lives: a libpq connection string for its catalog and a folder for its files."""
+
+    catalog: str  # "dbname=lake host=127.0.0.1 user=newsflow", as PostgreSQL's libpq reads it
+    data_path: str  # the folder (or object-store prefix) of its Parquet files
+
+    def __str__(self) -> str:
+        return f"{PREFIX}{self.catalog} data_path={self.data_path}"
+
+    @property
+    def display_name(self) -> str:
+        """The lake without its password, for messages and reports."""
+        return re.sub(r"password=\S+", "password=…", str(self))
+
+    @property
+    def lease_folder(self) -> Path | None:
+        """Where run leases live: beside the data files, when they are in a local or mounted folder."""
+        return None if "://" in self.data_path else Path(self.data_path) / ".newsflow-runs"
+
+
+def is_lake_url(text: str) -> bool:
+    return text.startswith(PREFIX)
+
+
+def parse_location(location: str | Path, /) -> Path | Lake:
+    """A database location as given to --db or NEWSFLOW_DB: a DuckDB file path or a DuckLake URL."""
+    if isinstance(location, str) and is_lake_url(location):
+        return parse_lake_url(location)
+    return Path(location).expanduser().absolute()
+
+
+def parse_lake_url(text: str) -> Lake:
+    """Read `ducklake:postgres:<libpq settings> data_path=<folder>`; raise ValueError saying what is wrong."""
+    settings = text[len(PREFIX) :].split()
+    data_paths = [item.split("=", 1)[1] for item in settings if item.startswith("data_path=")]
+    catalog = " ".join(item for item in settings if not item.startswith("data_path="))
+    if len(data_paths) != 1 or not data_paths[0]:
+        raise ValueError(f"a DuckLake URL needs one data_path=<folder> for its Parquet files: {text!r}")
+    if "dbname=" not in catalog:
+        raise ValueError(f"a DuckLake URL needs dbname=<PostgreSQL database> for its catalog: {text!r}")
+    data_path = data_paths[0]
+    if "://" not in data_path:
+        data_path = str(Path(data_path).expanduser().absolute())
+    return Lake(catalog, data_path.rstrip("/") + "/")
+
+
+def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached and in use, extensions loaded from their wheels."""
+    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    try:
+        for module, name in ((duckdb_extension_postgres_scanner, "postgres_scanner"), (duckdb_extension_ducklake, "ducklake")):
+            folder = Path(module.__path__[0]) / "extensions" / f"v{duckdb.__version__}"
+            con.execute(f"LOAD {_literal(str(folder / f'{name}.duckdb_extension'))}")
+        if "://" not in lake.data_path:
+            Path(lake.data_path).mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"ATTACH {_literal(PREFIX + lake.catalog)} AS {CATALOG} (DATA_PATH {_literal(lake.data_path)})"
+        )
+        con.execute(f"USE {CATALOG}")
+        # The snapshot-id race between committers is retried inside DuckLake; many writers need more
+        # than its default 10 attempts (duckdb/ducklake#459).
+        con.execute("SET ducklake_max_retry_count = 100")
+        con.execute("SET TimeZone = 'UTC'")
+    except duckdb.Error as exc:
+        con.close()
+        raise StorageError(f"cannot open the DuckLake {lake.display_name}: {str(exc).strip().splitlines()[0]}") from exc
+    return con
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's current database is a DuckLake (its DDL needs `lake_ddl`)."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row is not None and row[0] == "ducklake"
+
+
+def lake_ddl(sql: str) -> str:
+    """The same tables for DuckLake, which refuses what it cannot enforce across writers.
+
+    DuckLake has no primary keys, unique constraints or indexes, and takes only literal defaults in
+    ALTER TABLE; newsflow's own statements keep rows unique (they check before inserting, under the
+    write claim), so dropping the declarations changes no stored row. A key column stays NOT NULL;
+    names, types and defaults stay as in a DuckDB file (tests/storage/test_lake.py compares both).
+    """
+    sql = re.sub(r"^\s*CREATE (?:UNIQUE )?INDEX [^;]*;[^\n]*$", "", sql, flags=re.MULTILINE)
+    sql = re.sub(r",([ \t]*--[^\n]*)?\n\s*PRIMARY KEY \([^)]*\)", r"\1", sql)  # a last line, after a comment
+    sql = re.sub(r" PRIMARY KEY\b", " NOT NULL", sql)  # as a key implies
+    return re.sub(r"\bDEFAULT (true|false)\b", r"DEFAULT '\1'", sql)
+
+
+def commit_with_retries(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Run `work` in one transaction that also takes the write claim; on a conflict, run it again.
+
+    `work` must read what it needs inside the transaction (it is re-run on a newer snapshot), and
+    must not have effects outside the database.
+    """
+
+    def attempt() -> T:
+        con.begin()
+        try:
+            con.execute("UPDATE lake_writes SET writes = writes + 1")
+            result = work(con)
+            con.commit()
+        except BaseException:
+            rollback(con)
+            raise
+        return result
+
+    return retry_conflicts(attempt)
+
+
+def retry_conflicts(attempt: Callable[[], T]) -> T:
+    """Call `attempt` until it does not fail with a DuckLake commit conflict (another writer won)."""
+    for number in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except duckdb.TransactionException as exc:
+            if "conflict" not in str(exc).lower() or number == MAX_ATTEMPTS:
+                raise
+        time.sleep(random.uniform(0.5, 1.0) * min(RETRY_PAUSE * 2**number, RETRY_PAUSE_MAX))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, if a transaction is still open."""
+    try:
+        con.rollback()
+    except duckdb.TransactionException:
+        pass  # a failed commit has already ended the transaction
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

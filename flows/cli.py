@@ -173,6 +173,9 @@ def _ingest_files(args: argparse.Namespace) -> int:
     missing = [path for path in args.paths if not Path(path).expanduser().exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if settings.task_runner == "dask" and not prefect_api_url():
+        raise UsageError("NEWSFLOW_TASK_RUNNER=dask runs batches as Prefect tasks: it needs a Prefect API "
+                         "(PREFECT_API_URL, or `newsflow serve`)")
     started = time.monotonic()
     if prefect_api_url():
         from flows.prefect_flows import ingest_files_flow  # imports Prefect: only when it will be used

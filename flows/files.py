@@ -97,10 +97,13 @@ def run_ingest_files(
     prepare: PrepareStep = prepare_files_batch,
     store: StoreStep = store_batch,
     progress: Callable[[int, int], None] | None = None,
+    remote_workers: int | None = None,
 ) -> RunSummary:
     """Ingest files and folders into the database; the `runs` row records the outcome.
 
     `progress(done, total)` is called after each batch with the number of files handled so far.
+    `remote_workers`: `prepare` runs on that many workers elsewhere (a Dask cluster), so this process
+    starts none of its own and keeps that many parts in flight.
 
     With `only_new` (the inbox), files unchanged since they were last read are skipped unread, and
     items already stored with the same content add nothing. Files are never moved or deleted.
@@ -111,12 +114,12 @@ def run_ingest_files(
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:
         files = list(iter_file_paths(paths))
         part_size = min(PREPARE_FILES, settings.batch_size)
-        workers = settings.workers if len(files) > part_size else 1
+        workers = settings.workers if len(files) > part_size and not remote_workers else 1
         database_threads = 1 if workers > 1 else None  # the workers take the other cores
         with (
             database.holding_writes(threads=database_threads),
             Workers(workers) as pool,
-            ThreadPoolExecutor(max_workers=workers + 1) as threads,
+            ThreadPoolExecutor(max_workers=(remote_workers or workers) + 1) as threads,
         ):
             # Worker processes take about a second to start (the forkserver imports the pipeline), while
             # this process only waits: it prepares the first part itself meanwhile.

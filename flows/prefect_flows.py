@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 from prefect import Task, flow, get_run_logger, runtime, task
@@ -24,7 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import feeds as feed_steps
 from flows import maintenance as maintenance_steps
 from flows.fetch import FetchPolicy, FetchResult
-from flows.files import FLOW_NAME, prepare_files_batch, run_ingest_files, store_batch
+from flows.files import FLOW_NAME, PrepareStep, prepare_files_batch, read_and_prepare, run_ingest_files, store_batch
 from flows.settings import Settings, fetch_policy_from_env
 from flows.workers import Workers
 from ingest import Batch
@@ -51,6 +52,7 @@ def _database_write_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
 
 # Reading and parsing touch only local files: a retry would see the same bytes, so none is configured.
 prepare_files_task = task(name="prepare-files-batch", cache_policy=NO_CACHE)(prepare_files_batch)
+read_and_prepare_task = task(name="prepare-files-batch", cache_policy=NO_CACHE)(read_and_prepare)
 store_batch_task = _database_write_task("store-batch")(store_batch)
 
 
@@ -62,18 +64,49 @@ def ingest_files_flow(paths: list[str], db: str | None = None, only_new: bool = 
     """
     settings = Settings.from_env(db=db)
     flow_run_id = str(runtime.flow_run.id)
-    summary = run_ingest_files(
-        [str(Path(p)) for p in paths],
-        settings=settings,
-        only_new=only_new,
-        run_id=flow_run_id,
-        prefect_flow_run_id=flow_run_id,
-        prepare=_prepare_in_task,
-        store=_store_in_task,
-        progress=_ProgressArtifact(FLOW_NAME),
-    )
+    with _prepare_step(settings) as (prepare, remote_workers):
+        summary = run_ingest_files(
+            [str(Path(p)) for p in paths],
+            settings=settings,
+            only_new=only_new,
+            run_id=flow_run_id,
+            prefect_flow_run_id=flow_run_id,
+            prepare=prepare,
+            store=_store_in_task,
+            progress=_ProgressArtifact(FLOW_NAME),
+            remote_workers=remote_workers,
+        )
     publish_run_report(settings, summary.run_id)
     return summary
+
+
+@contextmanager
+def _prepare_step(settings: Settings) -> Iterator[tuple[PrepareStep, int | None]]:
+    """How batches are prepared: tasks in this run's worker processes, or tasks on a Dask cluster.
+
+    With NEWSFLOW_TASK_RUNNER=dask each part is a task submitted to prefect-dask's task runner: on the
+    scheduler at NEWSFLOW_DASK_ADDRESS, or on a cluster of NEWSFLOW_WORKERS local processes started
+    for the run (on 127.0.0.1 only). Storing stays in this process, in batch order.
+    """
+    if settings.task_runner != "dask":
+        yield _prepare_in_task, None
+        return
+    from prefect_dask.task_runners import DaskTaskRunner  # the `dask` extra; imported only when asked for
+
+    if settings.dask_address:
+        runner = DaskTaskRunner(address=settings.dask_address)
+    else:
+        runner = DaskTaskRunner(cluster_kwargs={
+            "n_workers": settings.workers, "threads_per_worker": 1, "processes": True,
+            "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0",
+        })
+    with runner:
+        workers = len(runner.client.scheduler_info()["workers"])
+
+        def prepare_on_dask(_workers: Workers, paths: list[str], max_file_bytes: int) -> Batch:
+            return runner.submit(read_and_prepare_task, {"paths": paths, "max_file_bytes": max_file_bytes}).result()
+
+        yield prepare_on_dask, max(workers, 1)
 
 
 class _ProgressArtifact:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 DEFAULT_DB = Path("data") / "news.duckdb"
 DEFAULT_BATCH_SIZE = 2000  # Reuters-21578: 500 per transaction took 30 s, 2,000 took 24 s (per-statement costs)
 DEFAULT_FEED_BATCH_SIZE = 100
+TASK_RUNNERS = ("processes", "dask")  # the first is the default
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Settings:
     feed_max_backoff: timedelta  # NEWSFLOW_FEED_MAX_BACKOFF_MINUTES: the longest wait after failures
     story_thresholds: StoryThresholds  # NEWSFLOW_STORY_JACCARD, NEWSFLOW_STORY_CONTAINMENT
     workers: int  # NEWSFLOW_WORKERS: processes preparing batches of a large files run; default all cores
+    task_runner: str  # NEWSFLOW_TASK_RUNNER: "processes" (worker processes of the run) or "dask"
+    dask_address: str | None  # NEWSFLOW_DASK_ADDRESS: a Dask scheduler; else a local cluster of `workers`
 
     @classmethod
     def from_env(cls, *, db: str | Path | None = None) -> Settings:
@@ -45,6 +48,8 @@ class Settings:
             feed_max_backoff=timedelta(minutes=_positive_int("NEWSFLOW_FEED_MAX_BACKOFF_MINUTES", 6 * 60)),
             story_thresholds=_story_thresholds_from_env(),
             workers=_positive_int("NEWSFLOW_WORKERS", default_worker_count()),
+            task_runner=_choice("NEWSFLOW_TASK_RUNNER", TASK_RUNNERS),
+            dask_address=os.environ.get("NEWSFLOW_DASK_ADDRESS") or None,
         )
 
 
@@ -85,6 +90,13 @@ def _share(name: str, default: float) -> float:
     if not 0.0 < value <= 1.0:
         raise ValueError(f"{name} must be more than 0 and at most 1, not {value}")
     return value
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or choices[0]
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
 
 
 def _positive_int(name: str, default: int) -> int:

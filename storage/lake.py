@@ -96,9 +96,7 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
             con.execute(f"LOAD {_literal(str(folder / f'{name}.duckdb_extension'))}")
         if "://" not in lake.data_path:
             Path(lake.data_path).mkdir(parents=True, exist_ok=True)
-        con.execute(
-            f"ATTACH {_literal(PREFIX + lake.catalog)} AS {CATALOG} (DATA_PATH {_literal(lake.data_path)})"
-        )
+        _attach(con, lake)
         con.execute(f"USE {CATALOG}")
         # The snapshot-id race between committers is retried inside DuckLake; many writers need more
         # than its default 10 attempts (duckdb/ducklake#459).
@@ -108,6 +106,20 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
         con.close()
         raise StorageError(f"cannot open the DuckLake {lake.display_name}: {str(exc).strip().splitlines()[0]}") from exc
     return con
+
+
+def _attach(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """Attach the lake; writers that attach a new lake at the same moment all create its catalog
+    tables, and those that lose the race in PostgreSQL try again."""
+    statement = f"ATTACH {_literal(PREFIX + lake.catalog)} AS {CATALOG} (DATA_PATH {_literal(lake.data_path)})"
+    for number in range(1, MAX_ATTEMPTS + 1):
+        try:
+            con.execute(statement)
+            return
+        except duckdb.Error as exc:
+            if "failed to initialize ducklake" not in str(exc).lower() or number == MAX_ATTEMPTS:
+                raise
+        time.sleep(random.uniform(0.5, 1.0) * min(RETRY_PAUSE * 2**number, RETRY_PAUSE_MAX))
 
 
 def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
@@ -152,12 +164,17 @@ def commit_with_retries(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.D
 
 
 def retry_conflicts(attempt: Callable[[], T]) -> T:
-    """Call `attempt` until it does not fail with a DuckLake commit conflict (another writer won)."""
+    """Call `attempt` until another writer's commit no longer gets in its way.
+
+    That is a commit conflict, or, while the schema is created, a table that another writer's
+    migration created after this one read the schema version (DuckLake's catalog is not isolated).
+    """
     for number in range(1, MAX_ATTEMPTS + 1):
         try:
             return attempt()
-        except duckdb.TransactionException as exc:
-            if "conflict" not in str(exc).lower() or number == MAX_ATTEMPTS:
+        except (duckdb.TransactionException, duckdb.CatalogException) as exc:
+            message = str(exc).lower()
+            if ("conflict" not in message and "already exists" not in message) or number == MAX_ATTEMPTS:
                 raise
         time.sleep(random.uniform(0.5, 1.0) * min(RETRY_PAUSE * 2**number, RETRY_PAUSE_MAX))
     raise AssertionError("unreachable: the last attempt returns or raises")

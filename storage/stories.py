@@ -28,7 +28,6 @@ from ingest.stories import (
     Comparison,
     StoryText,
     StoryThresholds,
-    UInt64Array,
     compare_sets,
     estimated_similarity,
     verification_inputs,

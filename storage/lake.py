@@ -64,12 +64,16 @@ class Lake:
     @property
     def display_name(self) -> str:
         """The lake without its password, for messages and reports."""
-        return re.sub(r"password=\S+", "password=…", str(self))
+        return without_password(str(self))
 
     @property
     def lease_folder(self) -> Path | None:
         """Where run leases live: beside the data files, when they are in a local or mounted folder."""
         return None if "://" in self.data_path else Path(self.data_path) / ".newsflow-runs"
+
+
+def without_password(text: str) -> str:
+    return re.sub(r"password=\S+", "password=…", text)
 
 
 def is_lake_url(text: str) -> bool:
@@ -102,7 +106,8 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached and in use, extensions loaded from their wheels."""
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
-        for module, name in ((duckdb_extension_postgres_scanner, "postgres_scanner"), (duckdb_extension_ducklake, "ducklake")):
+        for module, name in ((duckdb_extension_postgres_scanner, "postgres_scanner"),
+                             (duckdb_extension_ducklake, "ducklake")):
             folder = Path(module.__path__[0]) / "extensions" / f"v{duckdb.__version__}"
             con.execute(f"LOAD {_literal(str(folder / f'{name}.duckdb_extension'))}")
         if "://" not in lake.data_path:
@@ -116,7 +121,8 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
         con.execute("SET TimeZone = 'UTC'")
     except duckdb.Error as exc:
         con.close()
-        raise StorageError(f"cannot open the DuckLake {lake.display_name}: {str(exc).strip().splitlines()[0]}") from exc
+        reason = without_password(str(exc).strip().splitlines()[0])
+        raise StorageError(f"cannot open the DuckLake {lake.display_name}: {reason}") from exc
     return con
 
 

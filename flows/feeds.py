@@ -222,7 +222,7 @@ def run_ingest_feeds(
     database = Database(settings.db)
     if shard is not None:
         feeds = [feed for feed in feeds if shard.holds(feed.url)]
-    parameters = {"feeds": [f.url for f in feeds], "db": str(settings.db), "force": force,
+    parameters = {"feeds": [f.url for f in feeds], "db": database.name, "force": force,
                   "shard": str(shard) if shard else None}
     failures: list[tuple[str, str]] = []
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,

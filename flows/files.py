@@ -109,7 +109,7 @@ def run_ingest_files(
     items already stored with the same content add nothing. Files are never moved or deleted.
     """
     database = Database(settings.db)
-    parameters = {"paths": [str(p) for p in paths], "db": str(settings.db), "only_new": only_new}
+    parameters = {"paths": [str(p) for p in paths], "db": database.name, "only_new": only_new}
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:
         files = list(iter_file_paths(paths))

@@ -22,7 +22,7 @@ def run_maintenance(
     *, settings: Settings, snapshot_dir: Path | None, run_id: str | None = None, prefect_flow_run_id: str | None = None
 ) -> MaintenanceSummary:
     database = Database(settings.db)
-    parameters = {"db": str(settings.db), "snapshot_dir": str(snapshot_dir) if snapshot_dir else None}
+    parameters = {"db": database.name, "snapshot_dir": str(snapshot_dir) if snapshot_dir else None}
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:
         written = database.maintain(snapshot_dir=snapshot_dir)

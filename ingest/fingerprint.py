@@ -21,8 +21,9 @@ def article_key(paragraphs: Sequence[str], /) -> str:
     """Hex SHA-256 over the versioned canonical JSON of the body's word tokens, case-folded.
 
     Case folding maps each character on its own, so folding the joined tokens once gives the same
-    string as folding each token, at a fraction of the cost.
+    string as folding each token, at a fraction of the cost; and as no token spans a line break, one
+    scan of the paragraphs joined by one gives the same tokens as a scan of each.
     """
-    joined = " ".join(token for paragraph in paragraphs for token in _WORD.findall(paragraph)).casefold()
+    joined = " ".join(_WORD.findall("\n".join(paragraphs))).casefold()
     canonical = json.dumps({"body": joined}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(bytes([FINGERPRINT_VERSION]) + canonical.encode("utf-8")).hexdigest()

@@ -52,7 +52,7 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 class _Occurrence(NamedTuple):  # a tuple: an article has dozens, and a frozen dataclass is slow to build
     form: str  # the capitalised token, possessive stripped
     given: str | None  # the capitalised token right before it, when it is part of a name span
-    sentence_start: bool
+    sentence_start: bool  # only worked out for a word without `given`: a name part is a name anyway
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,12 @@ class NameReading:
 
 
 def read_names(texts: Sequence[str], /) -> NameReading:
-    """Variants and person names of an article (title, then paragraphs), from one scan of its words."""
-    occurrences = [occ for text in texts for occ in _occurrences(text)]
+    """Variants and person names of an article (title, then paragraphs), from one scan of its words.
+
+    The texts are scanned joined by blank lines: a word after a line break opens a sentence and has
+    no name part before it, exactly as at the start of a text of its own.
+    """
+    occurrences = _occurrences("\n\n".join(texts))
     variants = _variants(occurrences)
     repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
     return NameReading(variants, _persons(occurrences, repaired))
@@ -99,7 +103,7 @@ def _variants(occurrences: list[_Occurrence]) -> tuple[NameVariant, ...]:
 
 def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
     """Surnames written right after a first name, with how often: what cross-article links compare."""
-    return _persons([occ for text in texts for occ in _occurrences(text)], {})
+    return _persons(_occurrences("\n\n".join(texts)), {})
 
 
 def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str]) -> tuple[PersonName, ...]:
@@ -176,7 +180,7 @@ def _occurrences(text: str) -> list[_Occurrence]:
             form = _POSSESSIVE.sub("", word) if "'" in word or "’" in word else word
             adjacent = previous_form is not None and start == previous_end + 1 and text[previous_end] == " "
             given = previous_form if adjacent and previous_form not in honorifics else None
-            found.append(_Occurrence(form, given, starts_sentence(text, start)))
+            found.append(_Occurrence(form, given, given is None and starts_sentence(text, start)))
             previous_form = None if form != word else form
         else:
             previous_form = None
@@ -194,8 +198,8 @@ def _candidate_pairs(names: set[str], aliases: _Aliases) -> set[tuple[str, str]]
     pairs = set()
     if len(forms) > 1:
         distances = cdist(forms, forms, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int8)
-        for i, j in zip(*np.nonzero(distances <= 2)):
-            if i < j and _similar(forms[i], forms[j], int(distances[i, j])):
+        for i, j in zip(*np.nonzero(np.triu(distances <= 2, k=1))):  # each pair once, not a form with itself
+            if _similar(forms[i], forms[j], int(distances[i, j])):
                 pairs.add((forms[i], forms[j]))
     by_canonical: dict[str, list[str]] = defaultdict(list)
     for form in forms:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -115,7 +116,7 @@ def shingle_sets(texts: Sequence[str], /) -> tuple[UInt64Array, npt.NDArray[np.i
 def _sets_of_tokens(token_lists: Sequence[list[str]]) -> tuple[UInt64Array, npt.NDArray[np.int64]]:
     token_lists = [_padded(tokens) for tokens in token_lists]
     lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    flat = [token for tokens in token_lists for token in tokens]
+    flat = list(chain.from_iterable(token_lists))
     codes = {token: xxhash.xxh3_64_intdigest(token) for token in set(flat)}
     hashed = np.fromiter(map(codes.__getitem__, flat), dtype=np.uint64, count=len(flat))
     width = len(hashed) - SHINGLE_WORDS + 1

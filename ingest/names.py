@@ -198,7 +198,9 @@ def _candidate_pairs(names: set[str], aliases: _Aliases) -> set[tuple[str, str]]
     pairs = set()
     if len(forms) > 1:
         distances = cdist(forms, forms, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int8)
-        for i, j in zip(*np.nonzero(np.triu(distances <= 2, k=1))):  # each pair once, not a form with itself
+        rows, columns = np.nonzero(distances <= 2)
+        upper = rows < columns  # each pair once, and no form paired with itself
+        for i, j in zip(rows[upper], columns[upper]):
             if _similar(forms[i], forms[j], int(distances[i, j])):
                 pairs.add((forms[i], forms[j]))
     by_canonical: dict[str, list[str]] = defaultdict(list)

@@ -28,7 +28,13 @@ def repair_text(text: str, /) -> str:
 
 
 def collapse_whitespace(text: str, /) -> str:
-    """One space between words, none at either end; zero-width characters removed (never ASCII)."""
+    """One space between words, none at either end; zero-width characters removed (never ASCII).
+
+    ASCII text without a double space or a tab has nothing to collapse: most lines of wire copy,
+    which then skip the regular expression.
+    """
+    if text.isascii() and "  " not in text and "\t" not in text:
+        return text.strip()
     visible = text if text.isascii() else _ZERO_WIDTH.sub("", text)
     return _SPACES.sub(" ", visible).strip()
 

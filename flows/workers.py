@@ -37,7 +37,7 @@ class Workers:
     def __enter__(self) -> Workers:
         if self.count > 1:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["__main__", "flows.files"])
+            context.set_forkserver_preload(["__main__", "flows.files", "flows.worker_preload"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self.count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,)
             )

@@ -7,7 +7,7 @@ touching Python. Each loader validates as it reads and names the file and line o
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -49,3 +49,11 @@ def read_tsv(path: Path, /, *, columns: int) -> Iterator[tuple[int, list[str]]]:
         if len(fields) != columns:
             raise RegistryError(str(path), number, f"expected {columns} tab-separated fields, got {len(fields)}")
         yield number, fields
+
+
+def any_of(patterns: Sequence[re.Pattern[str]], /) -> re.Pattern[str]:
+    """One pattern that matches wherever one of `patterns` (compiled with the same flags) matches.
+
+    A line checked against a file of patterns costs one call instead of one per pattern.
+    """
+    return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns), patterns[0].flags)

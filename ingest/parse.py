@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from ingest.datafiles import read_patterns, shipped_path
+from ingest.datafiles import any_of, read_patterns, shipped_path
 from ingest.decode import decode_text
 from ingest.errors import ParseError
 from ingest.normalize import collapse_whitespace, repair_text
@@ -164,21 +164,21 @@ def _split_dateline(paragraph: str) -> tuple[str | None, str]:
 
 
 def _is_boilerplate(line: str) -> bool:
-    return any(pattern.match(line) for pattern in _boilerplate_patterns())
+    return _boilerplate_pattern().match(line) is not None
 
 
 def _is_credit(line: str) -> bool:
-    return any(pattern.match(line) for pattern in _credit_patterns())
+    return _credit_pattern().match(line) is not None
 
 
 @lru_cache(maxsize=1)
-def _boilerplate_patterns() -> tuple[re.Pattern[str], ...]:
-    return read_patterns(shipped_path("boilerplate.txt"), flags=re.IGNORECASE)
+def _boilerplate_pattern() -> re.Pattern[str]:
+    return any_of(read_patterns(shipped_path("boilerplate.txt"), flags=re.IGNORECASE))
 
 
 @lru_cache(maxsize=1)
-def _credit_patterns() -> tuple[re.Pattern[str], ...]:
-    return read_patterns(shipped_path("credit_lines.txt"))
+def _credit_pattern() -> re.Pattern[str]:
+    return any_of(read_patterns(shipped_path("credit_lines.txt")))
 
 
 @lru_cache(maxsize=1)

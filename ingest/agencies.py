@@ -68,7 +68,10 @@ class _Registry:
         Matching all ~170 forms as one alternation at every position was most of the tagging time;
         almost every text holds none of them, so a word-set look-up decides first.
         """
-        tokens = set(_TOKEN.findall(text))
+        return self.patterns_for(set(_TOKEN.findall(text)))
+
+    def patterns_for(self, tokens: set[str]) -> _Patterns:
+        """`patterns` of a text given as its set of tokens."""
         first_words = set(map(str.lower, tokens)) & self.long_by_first_word.keys()
         long_forms = tuple(sorted(form for word in first_words for form in self.long_by_first_word[word]))
         short_forms = tuple(sorted(tokens & self.code_of_short.keys()))
@@ -79,9 +82,19 @@ class _Registry:
 
 
 def tag_agencies(
-    paragraphs: Sequence[str], /, *, title: str = "", dateline: str | None = None, credit: str | None = None
+    paragraphs: Sequence[str],
+    /,
+    *,
+    title: str = "",
+    dateline: str | None = None,
+    credit: str | None = None,
+    words: Sequence[str] | None = None,
 ) -> tuple[AgencyTag, ...]:
-    """Tag every agency in an article once per role, keeping the first evidence for each."""
+    """Tag every agency in an article once per role, keeping the first evidence for each.
+
+    `words`: the `\\w+` tokens of the title and paragraphs, when the caller has them (the article
+    key needs them too), which spares a scan of the whole text.
+    """
     registry = load_registry()
     tags: list[AgencyTag] = []
     edge_patterns = registry.patterns(f"{dateline or ''}\n{credit or ''}")  # one look-up for both lines
@@ -92,12 +105,20 @@ def tag_agencies(
         if _AGENCIES_WORD.search(credit):
             tags.append(AgencyTag(UNNAMED_AGENCIES, "credit", credit))
     full_text = "\n".join([title, *paragraphs])
-    patterns = registry.patterns(full_text)
+    patterns = registry.patterns(full_text) if words is None else registry.patterns_for(_tokens_of_words(words))
     if patterns != (None, None):
         redefined = _redefined_short_forms(registry, full_text, patterns[1])
         for text in (title, *paragraphs):
             tags += _running_text_tags(registry, text, patterns, redefined)
     return _first_per_role(tags)
+
+
+def _tokens_of_words(words: Sequence[str]) -> set[str]:
+    """The `_TOKEN` set of a text from its `\\w+` tokens: the same runs, split at underscores."""
+    tokens = set(words)
+    if any("_" in word for word in tokens):
+        tokens = {part for word in tokens for part in word.split("_") if part}
+    return tokens
 
 
 def agencies() -> dict[str, Agency]:

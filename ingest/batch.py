@@ -14,7 +14,7 @@ from ingest.agencies import tag_agencies
 from ingest.decode import decode_text
 from ingest.errors import NewsflowError, ParseError
 from ingest.feeds import FeedOutcome, parse_feed
-from ingest.fingerprint import article_key
+from ingest.fingerprint import key_of_words, words
 from ingest.names import apply_name_repairs, read_names
 from ingest.parse import ParsedItem, article_from_html, parse_item, reject
 from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
@@ -120,7 +120,9 @@ def build_article(parsed: ParsedArticle, /) -> Article:
     variants = names.variants
     title = apply_name_repairs(parsed.title, variants)
     paragraphs = tuple(apply_name_repairs(p, variants) for p in parsed.paragraphs)
-    tags = tag_agencies(paragraphs, title=title, dateline=parsed.dateline, credit=parsed.credit)
+    body_words = words(paragraphs)
+    tags = tag_agencies(paragraphs, title=title, dateline=parsed.dateline, credit=parsed.credit,
+                        words=words((title,)) + body_words)
     return Article(
         title=title,
         lede=paragraphs[0],
@@ -132,7 +134,7 @@ def build_article(parsed: ParsedArticle, /) -> Article:
         language=parsed.language,
         source_name=parsed.source_name,
         word_count=sum(len(p.split()) for p in paragraphs),
-        body_key=article_key(paragraphs),
+        body_key=key_of_words(body_words),
         name_variants=variants,
         agency_tags=tags,
         person_names=names.persons,

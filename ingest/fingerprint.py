@@ -18,12 +18,25 @@ _WORD = TextPattern(r"\w+")
 
 
 def article_key(paragraphs: Sequence[str], /) -> str:
-    """Hex SHA-256 over the versioned canonical JSON of the body's word tokens, case-folded.
+    """Hex SHA-256 over the versioned canonical JSON of the body's word tokens, case-folded."""
+    return key_of_words(words(paragraphs))
+
+
+def words(texts: Sequence[str], /) -> list[str]:
+    """The word tokens (`\\w+`) of the texts, in order.
+
+    No token spans a line break, so one scan of the texts joined by one gives the same tokens as a
+    scan of each.
+    """
+    return _WORD.findall("\n".join(texts))
+
+
+def key_of_words(body_words: Sequence[str], /) -> str:
+    """The article key of a body given as its word tokens (for callers that need the tokens too).
 
     Case folding maps each character on its own, so folding the joined tokens once gives the same
-    string as folding each token, at a fraction of the cost; and as no token spans a line break, one
-    scan of the paragraphs joined by one gives the same tokens as a scan of each.
+    string as folding each token, at a fraction of the cost.
     """
-    joined = " ".join(_WORD.findall("\n".join(paragraphs))).casefold()
+    joined = " ".join(body_words).casefold()
     canonical = json.dumps({"body": joined}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(bytes([FINGERPRINT_VERSION]) + canonical.encode("utf-8")).hexdigest()

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 DEMO_DB ?= data/news.duckdb
 
-.PHONY: demo test typecheck bench clean
+.PHONY: demo test typecheck bench bench-lake clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/bbc_ingest.py
 	$(BIN)/python bench/reuters_speed.py
 	$(BIN)/python bench/story_eval.py
+
+# Writers on one DuckLake (docs/scale.md); needs Debian's postgresql, as .ci/run installs it.
+bench-lake: $(VENV)/.installed-dev
+	$(BIN)/python bench/lake_writers.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis

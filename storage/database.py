@@ -1,9 +1,11 @@
-"""The storage API the flows use: one object per database file.
+"""The storage API the flows use: one object per database, a DuckDB file or a DuckLake.
 
-A connection is opened per write transaction and closed after it, under the writers' lock, so two
-runs against one file take turns, and readers get in between. A run with many batches holds its
-connection across them instead (`holding_writes`), handing it back every few seconds. Callers pass
-paths, never connections (Prefect cannot hash a connection, and a connection must not outlive its lock).
+For a file, a connection is opened per write transaction and closed after it, under the writers'
+lock, so two runs against one file take turns, and readers get in between; a run with many batches
+holds its connection across them instead (`holding_writes`), handing it back every few seconds. A
+DuckLake takes many writers at once (storage/connections.py, storage/lake.py). Callers pass
+locations, never connections (Prefect cannot hash a connection, and a connection must not outlive
+its lock).
 """
 
 from __future__ import annotations

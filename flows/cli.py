@@ -158,7 +158,8 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="DB",
-        help="DuckDB file or 'ducklake:postgres:dbname=... data_path=DIR' (default: $NEWSFLOW_DB, else data/news.duckdb)",
+        help="DuckDB file, or a DuckLake as 'ducklake:postgres:dbname=... data_path=DIR' "
+             "(default: $NEWSFLOW_DB, else data/news.duckdb)",
     )
 
 

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from flows.settings import Settings, prefect_api_url
+from flows.settings import DEFAULT_DB, Settings, prefect_api_url
 from ingest.errors import NewsflowError
 from ingest.shards import Shard
 from storage import Database, QueryResult, RunSummary
@@ -289,7 +289,7 @@ def _serve(args: argparse.Namespace) -> int:
         inbox=inbox,
         config=Path(args.config).absolute(),
         snapshot_dir=Path(args.snapshots).absolute(),
-        prefect_home=(settings.db.parent if isinstance(settings.db, Path) else Path("data").absolute()) / "prefect",
+        prefect_home=(settings.db.parent if isinstance(settings.db, Path) else DEFAULT_DB.parent.absolute()) / "prefect",
     )
     return 0
 

@@ -39,6 +39,7 @@ import duckdb_extension_ducklake
 import duckdb_extension_postgres_scanner
 
 from storage.errors import StorageError
+from storage.extensions import load_extension, sql_literal
 
 PREFIX = "ducklake:postgres:"
 CATALOG = "lake"  # the name the DuckLake is attached under in every connection
@@ -106,14 +107,12 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the lake attached and in use, extensions loaded from their wheels."""
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
-        for module, name in ((duckdb_extension_postgres_scanner, "postgres_scanner"),
-                             (duckdb_extension_ducklake, "ducklake")):
-            folder = Path(module.__path__[0]) / "extensions" / f"v{duckdb.__version__}"
-            con.execute(f"LOAD {_literal(str(folder / f'{name}.duckdb_extension'))}")
+        load_extension(con, duckdb_extension_postgres_scanner, "postgres_scanner")
+        load_extension(con, duckdb_extension_ducklake, "ducklake")
         if "://" not in lake.data_path:
             Path(lake.data_path).mkdir(parents=True, exist_ok=True)
         _attach(con, lake)
-        con.execute(f"ATTACH {_literal(lake.catalog)} AS {CATALOG_SERVER} (TYPE postgres)")
+        con.execute(f"ATTACH {sql_literal(lake.catalog)} AS {CATALOG_SERVER} (TYPE postgres)")
         con.execute(f"USE {CATALOG}")
         # The snapshot-id race between committers is retried inside DuckLake; many writers need more
         # than its default 10 attempts (duckdb/ducklake#459).
@@ -129,7 +128,7 @@ def connect(lake: Lake) -> duckdb.DuckDBPyConnection:
 def _attach(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     """Attach the lake; writers that attach a new lake at the same moment all create its catalog
     tables, and those that lose the race in PostgreSQL try again."""
-    statement = f"ATTACH {_literal(PREFIX + lake.catalog)} AS {CATALOG} (DATA_PATH {_literal(lake.data_path)})"
+    statement = f"ATTACH {sql_literal(PREFIX + lake.catalog)} AS {CATALOG} (DATA_PATH {sql_literal(lake.data_path)})"
     for number in range(1, MAX_ATTEMPTS + 1):
         try:
             con.execute(statement)
@@ -137,7 +136,7 @@ def _attach(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
         except duckdb.Error as exc:
             if "failed to initialize ducklake" not in str(exc).lower() or number == MAX_ATTEMPTS:
                 raise
-        time.sleep(random.uniform(0.5, 1.0) * min(RETRY_PAUSE * 2**number, RETRY_PAUSE_MAX))
+        _pause(number)
 
 
 def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
@@ -189,7 +188,7 @@ def _writers_queue(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     lock = con.cursor()
     try:
         lock.begin()
-        lock.execute(f"CALL postgres_execute({_literal(CATALOG_SERVER)}, {_literal(WRITERS_LOCK)})")
+        lock.execute(f"CALL postgres_execute({sql_literal(CATALOG_SERVER)}, {sql_literal(WRITERS_LOCK)})")
         yield
     finally:
         rollback(lock)
@@ -209,7 +208,7 @@ def retry_conflicts(attempt: Callable[[], T]) -> T:
             message = str(exc).lower()
             if ("conflict" not in message and "already exists" not in message) or number == MAX_ATTEMPTS:
                 raise
-        time.sleep(random.uniform(0.5, 1.0) * min(RETRY_PAUSE * 2**number, RETRY_PAUSE_MAX))
+        _pause(number)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
@@ -221,5 +220,6 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
         pass  # a failed commit has already ended the transaction
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _pause(attempt: int) -> None:
+    """Back off before another attempt: exponential, capped, with jitter so writers spread out."""
+    time.sleep(random.uniform(0.5, 1.0) * min(RETRY_PAUSE * 2**attempt, RETRY_PAUSE_MAX))

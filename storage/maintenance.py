@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import duckdb_extension_fts
 
+from storage.extensions import load_extension, sql_literal
+
 SNAPSHOT_TABLES = {
     # table -> the timestamp column whose date partitions its snapshot
     "articles": "first_seen_at",
@@ -25,8 +27,7 @@ UNPARTITIONED_TABLES = ("agency_tags", "name_variants", "feeds")
 
 def load_fts(con: duckdb.DuckDBPyConnection, /) -> None:
     """Load the fts extension from the installed wheel (offline)."""
-    folder = Path(duckdb_extension_fts.__path__[0]) / "extensions" / f"v{duckdb.__version__}"
-    con.execute(f"LOAD {_literal(folder / 'fts.duckdb_extension')}")
+    load_extension(con, duckdb_extension_fts, "fts")
 
 
 def rebuild_search_index(con: duckdb.DuckDBPyConnection, /) -> None:
@@ -47,18 +48,13 @@ def export_parquet(con: duckdb.DuckDBPyConnection, folder: Path, /) -> dict[str,
     for table, column in SNAPSHOT_TABLES.items():
         target = folder / table
         con.execute(
-            f"COPY (SELECT *, CAST({column} AS DATE) AS day FROM {table}) TO {_literal(target)} "
+            f"COPY (SELECT *, CAST({column} AS DATE) AS day FROM {table}) TO {sql_literal(str(target))} "
             "(FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE true)"
         )
         written[table] = target
     for table in UNPARTITIONED_TABLES:
         target = folder / table
         target.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY {table} TO {_literal(target / 'data.parquet')} (FORMAT parquet)")
+        con.execute(f"COPY {table} TO {sql_literal(str(target / 'data.parquet'))} (FORMAT parquet)")
         written[table] = target
     return written
-
-
-def _literal(path: Path) -> str:
-    """A path as an SQL string literal (COPY and LOAD take no parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"

@@ -25,6 +25,8 @@ def count_rows(run: RunSummary, report: RunReport, *, failing_feeds: int = 0) ->
     ]
     if failing_feeds:
         rows.append(("failing feeds", failing_feeds))
+    if run.names_unjudged:
+        rows.append(("name judgments skipped by an error (please report)", run.names_unjudged))
     return [{"measure": name, "value": value} for name, value in rows]
 
 

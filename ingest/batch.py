@@ -138,4 +138,5 @@ def build_article(parsed: ParsedArticle, /) -> Article:
         name_variants=variants,
         agency_tags=tags,
         person_names=names.persons,
+        names_unjudged=names.failures,
     )

@@ -56,8 +56,10 @@ class _Occurrence(NamedTuple):  # a tuple: an article has dozens, and a frozen d
 
 
 @dataclass(frozen=True)
-class _Aliases:
-    canonical_of: dict[str, str]  # variant or canonical form -> canonical form
+class NameAliases:
+    """The alias table: spellings of one name that are known to be the same (Zelenskiy, Zelenskyy)."""
+
+    canonical_of: Mapping[str, str]  # variant or canonical form -> canonical form
 
 
 @dataclass(frozen=True)
@@ -66,39 +68,59 @@ class NameReading:
 
     variants: tuple[NameVariant, ...]
     persons: tuple[PersonName, ...]  # as they read once the applied variants are repaired
+    failures: int = 0  # judgments that failed (a bug to report): those pairs, or the article, stay unjudged
 
 
-def read_names(texts: Sequence[str], /) -> NameReading:
+def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -> NameReading:
     """Variants and person names of an article (title, then paragraphs), from one scan of its words.
 
     The texts are scanned joined by blank lines: a word after a line break opens a sentence and has
-    no name part before it, exactly as at the start of a text of its own.
+    no name part before it, exactly as at the start of a text of its own. Never raises: a name
+    judgment is worth less than the article, so a failure costs that judgment and is counted.
     """
-    occurrences = _occurrences("\n\n".join(texts))
-    variants = _variants(occurrences)
-    repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
-    return NameReading(variants, _persons(occurrences, repaired))
+    try:
+        occurrences = _occurrences("\n\n".join(texts))
+        variants, failures = _variants(occurrences, aliases if aliases is not None else _load_aliases())
+        repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
+        return NameReading(variants, _persons(occurrences, repaired), failures)
+    except Exception:  # noqa: BLE001 - DESIGN §3: a failed name judgment never costs the article
+        return NameReading((), (), failures=1)
 
 
-def find_name_variants(texts: Sequence[str], /) -> tuple[NameVariant, ...]:
+def find_name_variants(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -> tuple[NameVariant, ...]:
     """Find variant pairs in an article given as its texts (title, then paragraphs)."""
-    return read_names(texts).variants
+    return read_names(texts, aliases=aliases).variants
 
 
-def _variants(occurrences: list[_Occurrence]) -> tuple[NameVariant, ...]:
+def _variants(occurrences: list[_Occurrence], aliases: NameAliases) -> tuple[tuple[NameVariant, ...], int]:
+    """The article's variants, one per (variant, canonical), and how many pair judgments failed."""
     counts = Counter(occ.form for occ in occurrences)
     givens: dict[str, Counter[str]] = defaultdict(Counter)
     for occ in occurrences:
         if occ.given:
             givens[occ.form][occ.given] += 1
-    aliases = _load_aliases()
     names = {occ.form for occ in occurrences if occ.given or not occ.sentence_start or occ.form in aliases.canonical_of}
-    variants = [
-        variant
-        for a, b in _candidate_pairs(names, aliases)
-        if (variant := _judge(a, b, counts, givens, aliases)) is not None
-    ]
-    return tuple(sorted(variants, key=lambda v: (v.variant, v.canonical)))
+    found: dict[tuple[str, str], NameVariant] = {}
+    failures = 0
+    for a, b in sorted(_candidate_pairs(names, aliases)):
+        try:
+            judged = _judge(a, b, counts, givens, aliases)
+        except Exception:  # noqa: BLE001 - one pair's failure leaves only that pair unjudged
+            failures += 1
+            continue
+        for variant in judged:
+            key = (variant.variant, variant.canonical)
+            if key not in found or _strength(variant) > _strength(found[key]):
+                found[key] = variant
+    return tuple(found[key] for key in sorted(found)), failures
+
+
+def _strength(variant: NameVariant) -> tuple[bool, int]:
+    """Which of two judgments of one (variant, canonical) to keep: an applied one, then stronger evidence."""
+    return variant.applied, -_EVIDENCE_ORDER.index(variant.evidence)
+
+
+_EVIDENCE_ORDER: tuple[NameEvidence, ...] = ("same_first_name", "alias", "truncation", "similar_spelling")
 
 
 def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
@@ -130,25 +152,39 @@ def _looks_like_a_person(given: str, surname: str) -> bool:
     return given in _common_given_names() or _word_frequency(given) < PERSON_WORD_ZIPF
 
 
-def judge_link(given: str, a: str, b: str, /, *, articles: Mapping[str, int], same_story: bool) -> NameLink | None:
+def judge_link(
+    given: str, a: str, b: str, /, *, articles: Mapping[str, int], same_story: bool, aliases: NameAliases | None = None
+) -> tuple[NameLink, ...]:
     """Grade two surnames written after one first name in different articles (DESIGN §3, across articles).
 
     Precision first, since a wrong link merges two people in every count: the within-article guards
     apply, a pair with no alias entry is linked only when both spellings appear in articles of one
     story (one outlet's copy of another's text) and one spelling is in clearly more articles;
     everything else is a proposal, and a pair whose rarer spelling is a real word or a common name
-    (Horan/Horgan) is not even that.
+    (Horan/Horgan) is not even that. An alias pair whose canonical form neither article writes
+    (Zelenskiy, Zelenskyy; the table says Zelensky) links both spellings to it.
     """
-    aliases = _load_aliases()
-    alias_canonical = _alias_pair(a, b, aliases)
+    if a == b:
+        return ()
+    table = aliases if aliases is not None else _load_aliases()
+    alias_canonical = _alias_pair(a, b, table)
     if alias_canonical is None and (_guard(a, b, {}) is not None or not _similar(a, b, Levenshtein.distance(a, b))):
-        return None
+        return ()
     counts = Counter(articles)
+    if alias_canonical is not None and alias_canonical not in (a, b):
+        return tuple(_link(given, form, alias_canonical, "alias", True, counts) for form in (a, b))
     canonical, variant, majority = _choose_canonical(a, b, counts, alias_canonical)
     evidence: LinkEvidence = "alias" if alias_canonical else "same_story" if same_story else "similar_spelling"
     if evidence == "similar_spelling" and _word_frequency(variant) >= RARE_ZIPF:
-        return None
+        return ()
     linked = evidence == "alias" or (evidence == "same_story" and majority)
+    return (_link(given, variant, canonical, evidence, linked, counts, majority=majority),)
+
+
+def _link(
+    given: str, variant: str, canonical: str, evidence: LinkEvidence, linked: bool, articles: Counter[str],
+    *, majority: bool = True,
+) -> NameLink:
     tally = f"{given} {variant} in {articles[variant]} articles, {given} {canonical} in {articles[canonical]}"
     reason = {
         "alias": "the alias table lists both",
@@ -188,7 +224,7 @@ def _occurrences(text: str) -> list[_Occurrence]:
     return found
 
 
-def _candidate_pairs(names: set[str], aliases: _Aliases) -> set[tuple[str, str]]:
+def _candidate_pairs(names: set[str], aliases: NameAliases) -> set[tuple[str, str]]:
     """Pairs of name-like forms (seen mid-sentence or after a first name) that may be one name.
 
     Edit distances of all pairs come from one vectorised rapidfuzz call; a Python loop over pairs
@@ -218,14 +254,19 @@ def _similar(a: str, b: str, distance: int) -> bool:
 
 
 def _judge(
-    a: str, b: str, counts: Counter[str], givens: dict[str, Counter[str]], aliases: _Aliases
-) -> NameVariant | None:
-    """Grade one candidate pair: a repair, a proposal, or None when the pair is not one name."""
+    a: str, b: str, counts: Counter[str], givens: dict[str, Counter[str]], aliases: NameAliases
+) -> tuple[NameVariant, ...]:
+    """Grade one candidate pair: a repair or a proposal, none when the pair is not one name.
+
+    An alias pair whose canonical form the article never writes gives both forms as variants of it.
+    """
     alias_canonical = _alias_pair(a, b, aliases)
     if alias_canonical is None and _guard(a, b, givens) is not None:
-        return None
+        return ()
     shared = set(givens.get(a, ())) & set(givens.get(b, ()))
-    evidence: NameEvidence
+    if alias_canonical is not None and alias_canonical not in (a, b):
+        evidence: NameEvidence = "same_first_name" if shared else "alias"
+        return tuple(_variant(form, alias_canonical, evidence, True, counts, shared) for form in (a, b))
     if shared:
         evidence = "same_first_name"
     elif alias_canonical:
@@ -236,7 +277,13 @@ def _judge(
         evidence = "similar_spelling"
     canonical, variant, majority = _choose_canonical(a, b, counts, alias_canonical)
     if evidence in ("truncation", "similar_spelling") and _word_frequency(variant) >= RARE_ZIPF:
-        return None  # both forms are real words or real names (Horan/Horgan, Brown/Browne): not a typo
+        return ()  # both forms are real words or real names (Horan/Horgan, Brown/Browne): not a typo
+    return (_variant(variant, canonical, evidence, majority, counts, shared),)
+
+
+def _variant(
+    variant: str, canonical: str, evidence: NameEvidence, majority: bool, counts: Counter[str], shared: set[str]
+) -> NameVariant:
     blockers = []
     if evidence != "same_first_name":
         blockers.append(f"evidence is {evidence.replace('_', ' ')}, not one first name with both forms")
@@ -295,7 +342,9 @@ def _choose_canonical(a: str, b: str, counts: Counter[str], alias_canonical: str
 
 
 def _describe(variant: str, canonical: str, counts: Counter[str], shared: set[str], blockers: list[str]) -> str:
-    if shared:
+    if not counts[canonical]:
+        found = f"the alias table spells {variant} as {canonical}"
+    elif shared:
         given = sorted(shared)[0]
         found = f"{given} {variant!s} and {given} {canonical} both appear"
     else:
@@ -305,7 +354,7 @@ def _describe(variant: str, canonical: str, counts: Counter[str], shared: set[st
     return f"{found} ({tally}); {outcome}"
 
 
-def _alias_pair(a: str, b: str, aliases: _Aliases) -> str | None:
+def _alias_pair(a: str, b: str, aliases: NameAliases) -> str | None:
     canonical_a, canonical_b = aliases.canonical_of.get(a), aliases.canonical_of.get(b)
     if canonical_a and canonical_a == canonical_b:
         return canonical_a
@@ -367,12 +416,12 @@ def _demonym_endings() -> tuple[tuple[str, str], ...]:
     return tuple((p, d) for _, (p, d, _) in read_tsv(shipped_path("demonym_endings.tsv"), columns=3))
 
 
-def _load_aliases() -> _Aliases:
+def _load_aliases() -> NameAliases:
     return _aliases_from(os.environ.get(ALIASES_ENV, ""))
 
 
 @lru_cache(maxsize=4)
-def _aliases_from(extra_path: str) -> _Aliases:
+def _aliases_from(extra_path: str) -> NameAliases:
     paths = [shipped_path("name_aliases.tsv")] + ([Path(extra_path)] if extra_path else [])
     canonical_of: dict[str, str] = {}
     for path in paths:
@@ -380,4 +429,4 @@ def _aliases_from(extra_path: str) -> _Aliases:
             canonical_of[canonical] = canonical
             for variant in filter(None, variants.split("|")):
                 canonical_of[variant] = canonical
-    return _Aliases(canonical_of)
+    return NameAliases(canonical_of)

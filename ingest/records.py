@@ -129,6 +129,7 @@ class Article:
     agency_tags: tuple[AgencyTag, ...] = ()
     person_names: tuple[PersonName, ...] = ()
     sketch: StorySketch | None = None  # set for a whole batch at once by `ingest.batch.with_sketches`
+    names_unjudged: int = 0  # name judgments that failed on this article (a bug to report); counted per run
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,7 @@ class RunSummary:
     unchanged: int
     started_at: datetime
     finished_at: datetime | None
+    names_unjudged: int  # name judgments that failed and were skipped: a bug to report
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,7 @@ def _run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> RunSummary:
     row = con.execute(
         """
         SELECT run_id, flow, status, seen_count, new_count, duplicate_count, quarantined_count, failed_count,
-               unchanged_count, started_at, finished_at
+               unchanged_count, started_at, finished_at, names_unjudged
         FROM runs WHERE run_id = $run_id
         """,
         {"run_id": run_id},

@@ -33,6 +33,7 @@ class BatchCounts:
     duplicate: int  # documents whose article already existed (in the database or earlier in the batch)
     quarantined: int
     unchanged: int = 0  # items skipped because the same source already sent the same bytes
+    names_unjudged: int = 0  # name judgments that failed and were skipped (a bug to report, DESIGN §3)
 
 
 def article_id_from_key(body_key: str, /) -> str:
@@ -62,7 +63,7 @@ def load_batch(
         new = _insert_articles(con, run_id=run_id, now=now)
         _insert_documents(con, run_id=run_id, now=now)
         _insert_evidence(con)
-        _link_stories(con, batch, thresholds=story_thresholds, run_id=run_id, now=now)
+        links_unjudged = _link_stories(con, batch, thresholds=story_thresholds, run_id=run_id, now=now)
         _touch_stories(con, now=now)
         quarantined = _insert_quarantine(con, run_id=run_id, now=now, skip_seen=skip_seen)
         counts = BatchCounts(
@@ -71,6 +72,7 @@ def load_batch(
             duplicate=len(batch.documents) - new - unchanged,
             quarantined=quarantined,
             unchanged=unchanged + len(batch.rejections) - quarantined + unread,
+            names_unjudged=links_unjudged + sum(document.article.names_unjudged for document in batch.documents),
         )
         _count_run(con, run_id, counts)
         _record_files(con, batch, run_id=run_id, now=now)
@@ -241,11 +243,14 @@ def _insert_evidence(con: duckdb.DuckDBPyConnection) -> None:
 
 def _link_stories(
     con: duckdb.DuckDBPyConnection, batch: Batch, *, thresholds: StoryThresholds, run_id: str, now: datetime
-) -> None:
-    """Sketch rows for the batch's new articles, their story decisions and merges, then their names' links."""
+) -> int:
+    """Sketch rows for the batch's new articles, their story decisions and merges, then their names' links.
+
+    Returns how many name-link judgments failed (see `storage.names.link_names`).
+    """
     new = con.execute("SELECT ord, article_id FROM batch_new_articles ORDER BY ord").fetchall()
     if not new:
-        return
+        return 0
     articles = [batch.documents[ord_].article for ord_, _ in new]
     missing = [i for i, article in enumerate(articles) if article.sketch is None]
     computed = dict(zip(missing, sketch_texts([articles[i].body for i in missing])))
@@ -254,7 +259,7 @@ def _link_stories(
     add_sketches(con, ids, sketches)
     link_new_articles(con, thresholds=thresholds, run_id=run_id, now=now)
     add_person_names(con, ids, [article.person_names for article in articles])
-    link_names(con, run_id=run_id, now=now)
+    return link_names(con, run_id=run_id, now=now)
 
 
 def _touch_stories(con: duckdb.DuckDBPyConnection, *, now: datetime) -> None:
@@ -296,11 +301,12 @@ def _count_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: BatchCounts)
         """
         UPDATE runs SET seen_count = seen_count + $seen, new_count = new_count + $new,
             duplicate_count = duplicate_count + $duplicate, quarantined_count = quarantined_count + $quarantined,
-            unchanged_count = unchanged_count + $unchanged
+            unchanged_count = unchanged_count + $unchanged, names_unjudged = names_unjudged + $names_unjudged
         WHERE run_id = $run_id
         """,
         {
             "unchanged": counts.unchanged,
+            "names_unjudged": counts.names_unjudged,
             "seen": counts.seen,
             "new": counts.new,
             "duplicate": counts.duplicate,

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.names import judge_link
-from ingest.records import PersonName
+from ingest.records import NameLink, PersonName
 from storage.arrow import registered
 
 # Surname pairs SQL lets through to the judge: the distances `ingest.names` uses within an article.
@@ -74,20 +74,31 @@ def add_person_names(
         con.execute("INSERT INTO article_names BY NAME SELECT * FROM arrow_person_names")
 
 
-def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: datetime) -> None:
-    """Judge the spelling pairs new articles bring (pairs already judged are judged again with today's counts)."""
+def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: datetime) -> int:
+    """Judge the spelling pairs new articles bring (pairs already judged are judged again with today's counts).
+
+    Returns how many pair judgments failed: a bug to report, but never a reason to lose the batch
+    (DESIGN §3), so such a pair is left unjudged and the run counts it.
+    """
     pairs = con.execute(_CANDIDATES).fetchall()
     if not pairs:
-        return
+        return 0
     stories = _stories_of_forms(con, {(given, form) for given, a, b in pairs for form in (a, b)})
-    links = []
+    found: dict[tuple[str, str, str], NameLink] = {}
+    failures = 0
     for given, a, b in pairs:
         stories_a, stories_b = stories[(given, a)], stories[(given, b)]
         articles = {a: sum(stories_a.values()), b: sum(stories_b.values())}
-        if link := judge_link(given, a, b, articles=articles, same_story=bool(stories_a.keys() & stories_b.keys())):
-            links.append(link)
+        try:
+            judged = judge_link(given, a, b, articles=articles, same_story=bool(stories_a.keys() & stories_b.keys()))
+        except Exception:  # noqa: BLE001 - one pair's failure must not roll back the batch
+            failures += 1
+            continue
+        for link in judged:
+            found.setdefault((link.given, link.variant, link.canonical), link)
+    links = list(found.values())
     if not links:
-        return
+        return failures
     table = pa.table(
         {
             "given": pa.array([link.given for link in links], pa.string()),
@@ -110,3 +121,4 @@ def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: da
             "INSERT INTO name_links BY NAME SELECT *, $run_id AS run_id, $now AS decided_at FROM arrow_links",
             {"run_id": run_id, "now": now},
         )
+    return failures

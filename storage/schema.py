@@ -325,6 +325,11 @@ def _add_lake_writes(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_names_unjudged(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 13: a failed name judgment is skipped and counted, never a reason to lose a batch."""
+    execute_ddl(con, "ALTER TABLE runs ADD COLUMN names_unjudged INTEGER DEFAULT 0")
+
+
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
     """Give the articles of an older database what new ones get on arrival, a chunk at a time."""
     now = datetime.now(UTC)
@@ -350,6 +355,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "near-duplicate stories and names across articles: story_sketches, story_bands, story_samples, "
                  "story_decisions, story_merges, article_names, name_links, person_mentions", 4, _add_story_detection),
     Migration(6, "lake_writes: write transactions to a DuckLake commit one at a time", 7, _add_lake_writes),
+    Migration(7, "runs.names_unjudged: name judgments that failed and were skipped", 13, _add_names_unjudged),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -34,6 +34,24 @@ def test_the_seed_article_ingested_twice_is_one_article_with_two_documents(
     assert "| new articles | 0 |" in capsys.readouterr().out.split("# ingest-files run")[-1]
 
 
+def test_two_articles_with_two_alias_spellings_and_no_canonical_form_load_as_one_person(tmp_path: Path) -> None:
+    """Issue 13: this pair of articles once failed the run with `KeyError: 'Zelensky'` and stored nothing."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, surname in (("agency-a.txt", "Zelenskiy"), ("agency-b.txt", "Zelenskyy")):
+        (inbox / name).write_text(
+            f"Kyiv talks resume\n\nPresident Volodymyr {surname} met European envoys in Kyiv on {name[7]} May. "
+            f"Volodymyr {surname} said the talks on grain exports would continue next week.\n", encoding="utf-8")
+    result = run_newsflow(["ingest", "files", str(inbox), "--db", "news.duckdb"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    db_path = tmp_path / "news.duckdb"
+    assert _rows(db_path, "SELECT status, new_count, names_unjudged FROM runs") == [("completed", 2, 0)]
+    assert _rows(db_path, "SELECT surname, written FROM person_mentions ORDER BY written") == [
+        ("Zelensky", "Zelenskiy"), ("Zelensky", "Zelenskyy")
+    ]
+
+
 def test_the_examples_load_with_their_duplicates_and_quarantined_items(db_path: Path) -> None:
     assert main(["ingest", "files", str(EXAMPLES), "--db", str(db_path)]) == 0
     assert _rows(db_path, "SELECT count(*) FROM documents") == [(9,)]

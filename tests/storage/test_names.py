@@ -1,0 +1,95 @@
+"""Names across articles in the store: linking never sinks a batch (issue 13, DESIGN §3)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest import prepare_batch
+from ingest.names import ALIASES_ENV
+from ingest.records import RawItem
+from storage import Database
+from storage import names as storage_names
+
+
+def _article(surnames: list[str]) -> str:
+    """An article long enough to be kept, naming one person as given."""
+    sentences = " ".join(f"Volodymyr {surname} spoke to reporters in Kyiv on day {i}." for i, surname in enumerate(surnames))
+    return f"Talks in Kyiv\n\n{sentences} Officials said the talks would go on next week.\n"
+
+
+def _store(db: Database, texts: dict[str, str]) -> str:
+    run_id = uuid.uuid4().hex
+    db.start_run(run_id, flow="test", parameters={})
+    items = [RawItem("file", key, key, text.encode(), ".txt") for key, text in texts.items()]
+    db.add_batch(prepare_batch(items), run_id=run_id)
+    db.finish_run(run_id, status="completed")
+    return run_id
+
+
+def test_a_failing_name_judgment_skips_that_pair_and_the_run_counts_it(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_judge = storage_names.judge_link
+
+    def judge_with_a_bug(given: str, a: str, b: str, /, **kwargs: object):  # type: ignore[no-untyped-def]
+        if "Zelenskiy" in (a, b):
+            raise KeyError(a)
+        return real_judge(given, a, b, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage_names, "judge_link", judge_with_a_bug)
+    db = Database(db_path)
+    run_id = _store(db, {"one.txt": _article(["Zelenskiy"] * 3), "two.txt": _article(["Zelenskyy"] * 2),
+                         "three.txt": _article(["Kowalczyk", "Kowalczyk"]), "four.txt": _article(["Kowalczky"])})
+    assert db.query("SELECT count(*) FROM articles").rows == [(4,)]
+    assert db.query("SELECT status, names_unjudged FROM runs WHERE run_id = $r", {"r": run_id}).rows == [("completed", 1)]
+    assert db.query("SELECT variant, canonical FROM name_links").rows == [("Kowalczky", "Kowalczyk")]
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """A variable set for one hypothesis example (pytest's monkeypatch lives as long as the whole test)."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous
+
+
+@st.composite
+def _corpus(draw: st.DrawFn) -> tuple[list[list[str]], list[tuple[str, list[str]]]]:
+    forms = st.sampled_from(["Zelensky", "Zelenskiy", "Zelenskyy", "Zelenskyi", "Selenskyj", "Zelenska", "Zelenskij"])
+    articles = draw(st.lists(st.lists(forms, min_size=1, max_size=4), min_size=1, max_size=5))
+    aliases = draw(st.lists(st.tuples(forms, st.lists(forms, max_size=3)), max_size=3))
+    return articles, aliases
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corpus=_corpus())
+def test_any_spellings_and_alias_table_store_every_article_and_judge_every_pair(
+    corpus: tuple[list[list[str]], list[tuple[str, list[str]]]],
+) -> None:
+    articles, aliases = corpus
+    with tempfile.TemporaryDirectory() as folder:
+        table = Path(folder) / "aliases.tsv"
+        table.write_text("canonical\tvariants\tsource\n" + "".join(
+            f"{canonical}\t{'|'.join(variants)}\ttest\n" for canonical, variants in aliases
+        ), encoding="utf-8")
+        db = Database(Path(folder) / "news.duckdb")
+        with _environment(ALIASES_ENV, str(table)):
+            for i, surnames in enumerate(articles):  # one batch per article: each judged against what is stored
+                _store(db, {f"{i}.txt": _article(surnames)})
+        assert db.query("SELECT count(*), count(DISTINCT article_id) > 0 FROM documents").rows == [(len(articles), True)]
+        assert db.query("SELECT sum(names_unjudged), count(*) FILTER (status <> 'completed') FROM runs").rows == [(0, 0)]

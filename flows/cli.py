@@ -188,7 +188,7 @@ def _ingest_files(args: argparse.Namespace) -> int:
 
         with _progress_bar("files") as progress:
             summary = run_ingest_files(args.paths, settings=settings, only_new=args.only_new, progress=progress)
-    _print_run(summary, Database(settings.db), time.monotonic() - started)
+    _print_run(summary, settings.database(), time.monotonic() - started)
     return 0
 
 
@@ -210,17 +210,12 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
                                    shard=str(args.shard) if args.shard else None)
     else:
         from flows.feeds import feeds_from, run_ingest_feeds
-        from flows.settings import fetch_policy_from_env
 
-        try:
-            policy = fetch_policy_from_env()
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
         with _progress_bar("feeds") as progress:
-            result = run_ingest_feeds(feeds_from(config, args.feed), settings=settings, policy=policy,
+            result = run_ingest_feeds(feeds_from(config, args.feed), settings=settings,
                                       force=args.force, shard=args.shard, progress=progress)
     print(f"{result.due:,} feeds due, {result.due - len(result.failures):,} read, {len(result.failures):,} failed")
-    _print_run(result.run, Database(settings.db), time.monotonic() - started, result.failures)
+    _print_run(result.run, settings.database(), time.monotonic() - started, result.failures)
     return 1 if result.run.status == "failed" else 0
 
 
@@ -251,7 +246,7 @@ def _day(value: str) -> date:
 def _report(args: argparse.Namespace) -> int:
     from flows.html_report import write_report
 
-    database = Database(_settings(args).db)
+    database = _settings(args).database()
     since = f" since {args.since.isoformat()}" if args.since else ""
     path = write_report(database.overview(since=args.since), Path(args.out).absolute(),
                         title=f"newsflow report: {database.short_name}{since}")
@@ -260,7 +255,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _search(args: argparse.Namespace) -> int:
-    hits = Database(_settings(args).db).search(args.query, limit=args.limit)
+    hits = _settings(args).database().search(args.query, limit=args.limit)
     if not hits:
         print(f"no article matches {args.query!r}")
         return 0
@@ -272,7 +267,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    written = Database(_settings(args).db).export_parquet(Path(args.out).absolute())
+    written = _settings(args).database().export_parquet(Path(args.out).absolute())
     for table, folder in written.items():
         print(f"{table:<14} {folder}")
     return 0
@@ -321,7 +316,7 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    result = Database(_settings(args).db).query(args.query)
+    result = _settings(args).database().query(args.query)
     writers = {"table": _write_table, "csv": _write_csv, "json": _write_json}
     writers[args.format](result, sys.stdout)
     return 0

@@ -1,8 +1,11 @@
 """The ingest-feeds pipeline as plain functions, shared by the Prefect flow and the fast CLI path.
 
-Per batch of due feeds: fetch (HTTP, bounded), parse (ingest), fetch full text for new items of
-feeds that ask for it (HTTP), store items and feed state (one transaction). A feed that fails is
-recorded with its error and scheduled with backoff; it never stops the run.
+Per batch of due feeds, the four steps of a `FeedSteps`: fetch (HTTP, bounded), parse (ingest),
+fetch full text for new items of feeds that ask for it (HTTP), store items and feed state (one
+transaction). The plain steps are `PLAIN_FEED_STEPS`; the Prefect flow runs the same functions as
+tasks. Each step takes the run's settings and one batch's feeds, so a poller that streams smaller
+batches through them needs nothing else. A feed that fails is recorded with its error and
+scheduled with backoff; it never stops the run.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.fetch import FetchPolicy, FetchRequest, FetchResult, fetch_all, is_private_url
+from flows.fetch import FetchRequest, FetchResult, fetch_all, is_private_url
 from flows.batching import chunks
 from flows.runs import recorded_run
 from flows.settings import Settings
@@ -27,7 +30,7 @@ from ingest.errors import NewsflowError
 from ingest.feeds import FeedOutcome, next_fetch_at
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate, RawItem
 from ingest.shards import Shard
-from storage import BatchCounts, Database, RunSummary
+from storage import BatchCounts, RunSummary
 
 FLOW_NAME = "ingest-feeds"
 _MAX_AGE = re.compile(r"max-age=(\d+)")
@@ -55,10 +58,23 @@ class FeedsRunSummary:
     failures: list[tuple[str, str]]  # (url, error) of feeds that failed
 
 
-FetchStep = Callable[[list[FeedState], FetchPolicy], list[FetchResult]]
-ParseStep = Callable[[list[FeedState], list[FetchResult]], list[FeedResult]]
-FullTextStep = Callable[[str, list[FeedResult], FetchPolicy], list[FeedResult]]
-StoreStep = Callable[[str, list[FeedResult], str, Settings], BatchCounts]
+@dataclass(frozen=True)
+class FeedsBatch:
+    """What one store step loads, in one transaction."""
+
+    settings: Settings  # the database, the rules it links articles by, the feeds' schedule
+    results: list[FeedResult]
+    run_id: str
+
+
+@dataclass(frozen=True)
+class FeedSteps:
+    """The four steps of the feeds pipeline: built here (plain) and in flows/prefect_flows.py (tasks)."""
+
+    fetch: Callable[[Settings, list[FeedState]], list[FetchResult]]
+    parse: Callable[[Settings, list[FeedState], list[FetchResult]], list[FeedResult]]
+    full_text: Callable[[Settings, list[FeedResult]], list[FeedResult]]
+    store: Callable[[FeedsBatch], BatchCounts]
 
 
 def load_feeds_config(path: Path, /) -> list[FeedConfig]:
@@ -102,14 +118,15 @@ def _feed_config(path: Path, index: int, table: Any) -> FeedConfig:
                       table.get("full_text", False), table.get("allow_private_links", False))
 
 
-def fetch_feeds(states: list[FeedState], policy: FetchPolicy) -> list[FetchResult]:
+def fetch_feeds(settings: Settings, states: list[FeedState]) -> list[FetchResult]:
     """Fetch a batch of feeds, sending back their validators."""
-    return fetch_all([FetchRequest(s.url, s.etag, s.last_modified) for s in states], policy=policy)
+    return fetch_all([FetchRequest(s.url, s.etag, s.last_modified) for s in states], policy=settings.fetch)
 
 
-def parse_feeds(states: list[FeedState], results: list[FetchResult]) -> list[FeedResult]:
+def parse_feeds(settings: Settings, states: list[FeedState], results: list[FetchResult]) -> list[FeedResult]:
     """Parse every fetched body that is new; unchanged bodies (same hash) are not parsed again."""
     parsed = []
+    aliases = settings.aliases()
     for state, fetch in zip(states, results, strict=True):
         if fetch.body is None:
             parsed.append(FeedResult(state, fetch, None, Batch(), None))
@@ -119,18 +136,18 @@ def parse_feeds(states: list[FeedState], results: list[FetchResult]) -> list[Fee
             parsed.append(FeedResult(state, fetch, None, Batch(), digest))
             continue
         raw = RawItem("feed", state.url, state.url, fetch.body, "feed", fetch.headers)
-        outcome, batch = prepare_feed(raw, received_at=fetch.fetched_at, base_url=fetch.final_url)
+        outcome, batch = prepare_feed(raw, received_at=fetch.fetched_at, base_url=fetch.final_url, aliases=aliases)
         parsed.append(FeedResult(state, fetch, outcome, batch, digest))
     return parsed
 
 
-def add_full_text(db_path: str, results: list[FeedResult], policy: FetchPolicy) -> list[FeedResult]:
+def add_full_text(settings: Settings, results: list[FeedResult]) -> list[FeedResult]:
     """For feeds with full_text, fetch the pages of items not stored before and extract their text.
 
     Links come from untrusted feed content, so they may not point at private addresses unless the feed
     itself is served from one or the feed allows it (`allow_private_links`).
     """
-    database = Database(db_path)
+    database = settings.database()
     wanted: list[tuple[int, int, FetchRequest]] = []
     for i, result in enumerate(results):
         if not result.state.full_text or not result.batch.documents:
@@ -143,12 +160,13 @@ def add_full_text(db_path: str, results: list[FeedResult], policy: FetchPolicy) 
                 wanted.append((i, j, FetchRequest(document.article.url, allow_private=allow_private)))
     if not wanted:
         return results
-    pages = fetch_all([request for _, _, request in wanted], policy=policy)
+    pages = fetch_all([request for _, _, request in wanted], policy=settings.fetch)
+    aliases = settings.aliases()
     documents = {i: list(results[i].batch.documents) for i, _, _ in wanted}
     for (i, j, _), page in zip(wanted, pages, strict=True):
         document = documents[i][j]
         documents[i][j] = (
-            with_full_text(document, page.body) if page.body is not None
+            with_full_text(document, page.body, aliases=aliases) if page.body is not None
             else replace(document, full_text_status=f"kept the feed summary: {page.error or 'no page'}")
         )
     return [
@@ -157,14 +175,17 @@ def add_full_text(db_path: str, results: list[FeedResult], policy: FetchPolicy) 
     ]
 
 
-def store_feeds(db_path: str, results: list[FeedResult], run_id: str, settings: Settings) -> BatchCounts:
+def store_feeds(feeds: FeedsBatch) -> BatchCounts:
     """Store the batch's items and every feed's new state in one transaction."""
     batch = Batch(
-        tuple(d for r in results for d in r.batch.documents),
-        tuple(x for r in results for x in r.batch.rejections),
+        tuple(d for r in feeds.results for d in r.batch.documents),
+        tuple(x for r in feeds.results for x in r.batch.rejections),
     )
-    updates = [_feed_update(result, settings) for result in results]
-    return Database(db_path, story_thresholds=settings.story_thresholds).add_feed_batch(batch, updates, run_id=run_id)
+    updates = [_feed_update(result, feeds.settings) for result in feeds.results]
+    return feeds.settings.database().add_feed_batch(batch, updates, run_id=feeds.run_id)
+
+
+PLAIN_FEED_STEPS = FeedSteps(fetch=fetch_feeds, parse=parse_feeds, full_text=add_full_text, store=store_feeds)
 
 
 def _feed_update(result: FeedResult, settings: Settings) -> FeedUpdate:
@@ -202,15 +223,11 @@ def run_ingest_feeds(
     /,
     *,
     settings: Settings,
-    policy: FetchPolicy,
     force: bool = False,
     shard: Shard | None = None,
     run_id: str | None = None,
     prefect_flow_run_id: str | None = None,
-    fetch: FetchStep = fetch_feeds,
-    parse: ParseStep = parse_feeds,
-    full_text: FullTextStep = add_full_text,
-    store: StoreStep = store_feeds,
+    steps: FeedSteps = PLAIN_FEED_STEPS,
     progress: Callable[[int, int], None] | None = None,
 ) -> FeedsRunSummary:
     """Fetch the due feeds (all with `force`) into the database; the `runs` row records the outcome.
@@ -219,7 +236,7 @@ def run_ingest_feeds(
     one feed list). `progress(done, total)` is called after each batch with the number of due feeds
     handled so far.
     """
-    database = Database(settings.db)
+    database = settings.database()
     if shard is not None:
         feeds = [feed for feed in feeds if shard.holds(feed.url)]
     parameters = {"feeds": [f.url for f in feeds], "db": database.name, "force": force,
@@ -231,10 +248,10 @@ def run_ingest_feeds(
         due_count = len(due)
         done = 0
         for chunk in chunks(due, settings.feed_batch_size):
-            results = parse(chunk, fetch(chunk, policy))
+            results = steps.parse(settings, chunk, steps.fetch(settings, chunk))
             if any(r.state.full_text for r in results):
-                results = full_text(str(settings.db), results, policy)
-            store(str(settings.db), results, run_id, settings)
+                results = steps.full_text(settings, results)
+            steps.store(FeedsBatch(settings, results, run_id))
             failures += [(r.state.url, _error_of(r)) for r in results if _error_of(r)]
             done += len(chunk)
             if progress is not None:

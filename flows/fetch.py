@@ -16,31 +16,17 @@ import random
 import socket
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from urllib.parse import urlsplit
 
 import httpx
 
+from flows.settings import FetchPolicy
+from storage.clock import utc_now
+
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-
-
-@dataclass(frozen=True)
-class FetchPolicy:
-    """Limits for one run's HTTP traffic; `from_env` reads the NEWSFLOW_HTTP_* variables."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    total_timeout: float = 60.0  # one attempt, headers to last byte
-    max_bytes: int = 20 * 1024 * 1024  # after decompression
-    max_redirects: int = 5
-    retries: int = 3  # extra attempts after the first, for retryable failures only
-    backoff: float = 1.0  # first retry waits about this long, then doubles (with jitter)
-    max_retry_wait: float = 60.0  # a longer Retry-After ends the attempts; the feed is scheduled for later
-    concurrency: int = 20
-    per_host: int = 2
-    user_agent: str = field(default_factory=lambda: f"newsflow/{version('newsflow')} (news feed ingestion; python-httpx)")
 
 
 @dataclass(frozen=True)
@@ -83,7 +69,7 @@ async def _fetch_all(requests: Sequence[FetchRequest], policy: FetchPolicy) -> l
         timeout=timeout,
         follow_redirects=True,
         max_redirects=policy.max_redirects,
-        headers={"User-Agent": policy.user_agent, "Accept-Encoding": "gzip, deflate"},
+        headers={"User-Agent": policy.user_agent or _user_agent(), "Accept-Encoding": "gzip, deflate"},
         trust_env=False,
     ) as client:
 
@@ -94,6 +80,10 @@ async def _fetch_all(requests: Sequence[FetchRequest], policy: FetchPolicy) -> l
                 return await _fetch_with_retries(client, request, policy)
 
         return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+def _user_agent() -> str:
+    return f"newsflow/{version('newsflow')} (news feed ingestion; python-httpx)"
 
 
 async def _fetch_with_retries(client: httpx.AsyncClient, request: FetchRequest, policy: FetchPolicy) -> FetchResult:
@@ -124,7 +114,7 @@ class _Retryable(Exception):
 
 async def _attempt(client: httpx.AsyncClient, request: FetchRequest, policy: FetchPolicy, attempt: int) -> FetchResult:
     """One GET; returns a final result, or raises _Retryable carrying the failed one."""
-    fetched_at = datetime.now(UTC)
+    fetched_at = utc_now()
     headers = {}
     if request.etag:
         headers["If-None-Match"] = request.etag

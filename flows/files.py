@@ -1,9 +1,10 @@
 """The ingest-files pipeline as plain functions, shared by the Prefect flow and the fast CLI path.
 
-`run_ingest_files` batches paths and calls two steps per batch, `prepare` (read + ingest, in worker
-processes when the run is large) and `store` (one database transaction, in batch order in this
-process, while the workers prepare the next batch). The Prefect flow passes task-wrapped versions of
-the same two steps, so both paths do identical work and write identical rows.
+`run_ingest_files` batches paths and calls the two steps of a `FileSteps` per batch: `prepare` (read
++ ingest, in worker processes when the run is large) and `store` (one database transaction, in batch
+order in this process, while the workers prepare the next batch; flows/ahead.py). The plain steps
+are `PLAIN_FILE_STEPS`; the Prefect flow runs the same functions as tasks (flows/prefect_flows.py),
+so both paths do identical work and write identical rows.
 """
 
 from __future__ import annotations
@@ -11,49 +12,169 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import os
-from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.ahead import store_in_order
 from flows.batching import chunks
 from flows.runs import recorded_run
 from flows.settings import Settings
 from flows.workers import Workers
 from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
 from ingest.batch import join_batches
+from ingest.names import NameAliases
 from ingest.records import SeenFile
-from ingest.stories import StoryThresholds
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"
 # Files per prepare task: a database batch (NEWSFLOW_BATCH_SIZE) is prepared in parts this size, so
 # every worker has work on mid-sized runs, and stored in one transaction.
 PREPARE_FILES = 500
-PrepareStep = Callable[[Workers, list[str], int], Batch]
-StoreStep = Callable[[str, Batch, str, bool, int, StoryThresholds], BatchCounts]
 
 
-def prepare_files_batch(workers: Workers, paths: list[str], max_file_bytes: int) -> Batch:
-    """Read and ingest one batch of files in a worker process; the Prefect flow runs this as a task."""
-    return workers.call(read_and_prepare, paths, max_file_bytes)
+@dataclass(frozen=True)
+class FilesPart:
+    """What one prepare step reads and ingests: part of a database batch."""
+
+    paths: list[str]
+    max_file_bytes: int  # larger files are quarantined unread
+    aliases: NameAliases  # the run's name alias table
 
 
-def read_and_prepare(paths: list[str], max_file_bytes: int) -> Batch:
-    """Read and ingest one batch of files; bad files become rejections, never exceptions."""
-    raws = [read_file(Path(path), max_bytes=max_file_bytes) for path in paths]
-    batch = prepare_batch(raws)
+@dataclass(frozen=True)
+class FilesBatch:
+    """What one store step loads, in one transaction."""
+
+    settings: Settings  # the database and the rules it links articles by
+    batch: Batch
+    run_id: str
+    only_new: bool  # items already stored with the same bytes add nothing (the inbox)
+    unread: int  # files skipped unread (unchanged since last read), counted as seen
+
+
+@dataclass(frozen=True)
+class FileSteps:
+    """The two steps of the files pipeline: built here (plain) and in flows/prefect_flows.py (tasks)."""
+
+    prepare: Callable[[Workers, FilesPart], Batch]  # runs the part in one of the workers
+    store: Callable[[FilesBatch], BatchCounts]
+
+
+def prepare_files(workers: Workers, part: FilesPart) -> Batch:
+    """Read and ingest one part in a worker process."""
+    return workers.call(read_and_prepare, part)
+
+
+def read_and_prepare(part: FilesPart) -> Batch:
+    """Read and ingest one part of a batch of files; bad files become rejections, never exceptions."""
+    raws = [read_file(Path(path), max_bytes=part.max_file_bytes) for path in part.paths]
+    batch = prepare_batch(raws, aliases=part.aliases)
     return replace(batch, seen_files=tuple(_seen(raw) for raw in raws if isinstance(raw, RawItem)))
 
 
-def store_batch(
-    db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int, story_thresholds: StoryThresholds
-) -> BatchCounts:
+def store_files(batch: FilesBatch) -> BatchCounts:
     """Load one prepared batch in one transaction."""
-    database = Database(db_path, story_thresholds=story_thresholds)
-    return database.add_batch(batch, run_id=run_id, skip_seen=only_new, unread=unread)
+    database = batch.settings.database()
+    return database.add_batch(batch.batch, run_id=batch.run_id, skip_seen=batch.only_new, unread=batch.unread)
+
+
+PLAIN_FILE_STEPS = FileSteps(prepare=prepare_files, store=store_files)
+
+
+def run_ingest_files(
+    paths: Sequence[str | Path],
+    /,
+    *,
+    settings: Settings,
+    only_new: bool = False,
+    run_id: str | None = None,
+    prefect_flow_run_id: str | None = None,
+    steps: FileSteps = PLAIN_FILE_STEPS,
+    progress: Callable[[int, int], None] | None = None,
+    remote_workers: int | None = None,
+) -> RunSummary:
+    """Ingest files and folders into the database; the `runs` row records the outcome.
+
+    `progress(done, total)` is called after each batch with the number of files handled so far.
+    `remote_workers`: `steps.prepare` runs on that many workers elsewhere (a Dask cluster), so this
+    process starts none of its own and keeps that many parts in flight.
+
+    With `only_new` (the inbox), files unchanged since they were last read are skipped unread, and
+    items already stored with the same content add nothing. Files are never moved or deleted.
+    """
+    database = settings.database()
+    parameters = {"paths": [str(p) for p in paths], "db": database.name, "only_new": only_new}
+    with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
+                      prefect_flow_run_id=prefect_flow_run_id) as run_id:
+        files = list(iter_file_paths(paths))
+        part_size = min(PREPARE_FILES, settings.batch_size)
+        workers = settings.workers if len(files) > part_size and not remote_workers else 1
+        database_threads = 1 if workers > 1 else None  # the workers take the other cores
+        with (
+            database.holding_writes(threads=database_threads),
+            Workers(workers) as pool,
+            ThreadPoolExecutor(max_workers=(remote_workers or workers) + 1) as threads,
+        ):
+            starter = _Starter(steps.prepare, pool, threads, settings, database, only_new, part_size)
+            storer = _Storer(steps.store, settings, run_id, only_new, len(files), progress)
+            store_in_order(chunks(files, settings.batch_size), start=starter, finish=storer)
+        return database.finish_run(run_id, status="completed")
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A database batch whose parts are being prepared."""
+
+    files: int
+    unread: int
+    parts: list[Future[Batch]]
+
+
+class _Starter:
+    """Starts the parts of each database batch on the workers.
+
+    Worker processes take about a second to start (the forkserver imports the pipeline), while this
+    process only waits: it prepares the first part itself meanwhile.
+    """
+
+    def __init__(self, prepare: Callable[[Workers, FilesPart], Batch], pool: Workers, threads: ThreadPoolExecutor,
+                 settings: Settings, database: Database, only_new: bool, part_size: int) -> None:
+        self._prepare, self._pool, self._threads = prepare, pool, threads
+        self._here = Workers(1) if pool.count > 1 else pool
+        self._settings, self._database, self._only_new, self._part_size = settings, database, only_new, part_size
+        self._aliases = settings.aliases()
+        self._started = 0
+
+    def __call__(self, files: list[Path]) -> _Pending:
+        unchanged = _unchanged(self._database, files) if self._only_new else set()
+        wanted = [str(path) for path in files if str(path) not in unchanged]
+        return _Pending(len(files), len(unchanged), [self._start(part) for part in chunks(wanted, self._part_size)])
+
+    def _start(self, paths: list[str]) -> Future[Batch]:
+        self._started += 1
+        where = self._here if self._started == 1 else self._pool
+        part = FilesPart(paths, self._settings.max_file_bytes, self._aliases)
+        # Each prepare runs in the caller's context, so a Prefect task links to its flow run.
+        return self._threads.submit(contextvars.copy_context().run, self._prepare, where, part)
+
+
+class _Storer:
+    """Stores each prepared database batch, in order, and reports progress."""
+
+    def __init__(self, store: Callable[[FilesBatch], BatchCounts], settings: Settings, run_id: str, only_new: bool,
+                 total: int, progress: Callable[[int, int], None] | None) -> None:
+        self._store, self._settings, self._run_id, self._only_new = store, settings, run_id, only_new
+        self._total, self._progress, self._done = total, progress, 0
+
+    def __call__(self, pending: _Pending) -> None:
+        batch = join_batches([part.result() for part in pending.parts])
+        self._store(FilesBatch(self._settings, batch, self._run_id, self._only_new, pending.unread))
+        self._done += pending.files
+        if self._progress is not None:
+            self._progress(self._done, self._total)
 
 
 def _seen(raw: RawItem) -> SeenFile:
@@ -75,83 +196,3 @@ def _unchanged(database: Database, paths: list[Path]) -> set[str]:
             continue  # gone or unreadable: reading it will quarantine it with the reason
         stats.append((str(path), stat.st_size, _mtime(stat)))
     return database.unchanged_files(stats)
-
-
-@dataclass(frozen=True)
-class _PendingBatch:
-    """A database batch whose parts are being prepared in workers."""
-
-    files: int
-    unread: int
-    parts: list[Future[Batch]]
-
-
-def run_ingest_files(
-    paths: Sequence[str | Path],
-    /,
-    *,
-    settings: Settings,
-    only_new: bool = False,
-    run_id: str | None = None,
-    prefect_flow_run_id: str | None = None,
-    prepare: PrepareStep = prepare_files_batch,
-    store: StoreStep = store_batch,
-    progress: Callable[[int, int], None] | None = None,
-    remote_workers: int | None = None,
-) -> RunSummary:
-    """Ingest files and folders into the database; the `runs` row records the outcome.
-
-    `progress(done, total)` is called after each batch with the number of files handled so far.
-    `remote_workers`: `prepare` runs on that many workers elsewhere (a Dask cluster), so this process
-    starts none of its own and keeps that many parts in flight.
-
-    With `only_new` (the inbox), files unchanged since they were last read are skipped unread, and
-    items already stored with the same content add nothing. Files are never moved or deleted.
-    """
-    database = Database(settings.db)
-    parameters = {"paths": [str(p) for p in paths], "db": database.name, "only_new": only_new}
-    with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
-                      prefect_flow_run_id=prefect_flow_run_id) as run_id:
-        files = list(iter_file_paths(paths))
-        part_size = min(PREPARE_FILES, settings.batch_size)
-        workers = settings.workers if len(files) > part_size and not remote_workers else 1
-        database_threads = 1 if workers > 1 else None  # the workers take the other cores
-        with (
-            database.holding_writes(threads=database_threads),
-            Workers(workers) as pool,
-            ThreadPoolExecutor(max_workers=(remote_workers or workers) + 1) as threads,
-        ):
-            # Worker processes take about a second to start (the forkserver imports the pipeline), while
-            # this process only waits: it prepares the first part itself meanwhile.
-            here = Workers(1) if workers > 1 else pool
-            started_parts = 0
-
-            def start(part: list[str]) -> Future[Batch]:
-                nonlocal started_parts
-                started_parts += 1
-                where = here if started_parts == 1 else pool
-                # Each prepare runs in the caller's context, so a Prefect task links to its flow run.
-                return threads.submit(contextvars.copy_context().run, prepare, where, part, settings.max_file_bytes)
-
-            pending: deque[_PendingBatch] = deque()
-            done = 0
-
-            def store_oldest() -> None:
-                nonlocal done
-                oldest = pending.popleft()
-                batch = join_batches([part.result() for part in oldest.parts])
-                store(str(settings.db), batch, run_id, only_new, oldest.unread, settings.story_thresholds)
-                done += oldest.files
-                if progress is not None:
-                    progress(done, len(files))
-
-            for batch_files in chunks(files, settings.batch_size):
-                unchanged = _unchanged(database, batch_files) if only_new else set()
-                wanted = [str(path) for path in batch_files if str(path) not in unchanged]
-                pending.append(_PendingBatch(len(batch_files), len(unchanged), [start(p) for p in chunks(wanted, part_size)]))
-                # One batch is prepared ahead while the one before it is stored, never more: memory stays flat.
-                if len(pending) > 1:
-                    store_oldest()
-            while pending:
-                store_oldest()
-        return database.finish_run(run_id, status="completed")

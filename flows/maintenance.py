@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flows.runs import recorded_run
 from flows.settings import Settings
-from storage import Database, RunSummary
+from storage import RunSummary
 
 FLOW_NAME = "maintenance"
 
@@ -21,7 +21,7 @@ class MaintenanceSummary:
 def run_maintenance(
     *, settings: Settings, snapshot_dir: Path | None, run_id: str | None = None, prefect_flow_run_id: str | None = None
 ) -> MaintenanceSummary:
-    database = Database(settings.db)
+    database = settings.database()
     parameters = {"db": database.name, "snapshot_dir": str(snapshot_dir) if snapshot_dir else None}
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:

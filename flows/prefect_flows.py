@@ -7,10 +7,9 @@ make Prefect the bottleneck. Task inputs are paths and records, never connection
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from prefect import Task, flow, get_run_logger, runtime, task
@@ -24,17 +23,13 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import feeds as feed_steps
 from flows import maintenance as maintenance_steps
-from flows.fetch import FetchPolicy, FetchResult
-from flows.files import FLOW_NAME, PrepareStep, prepare_files_batch, read_and_prepare, run_ingest_files, store_batch
-from flows.settings import Settings, fetch_policy_from_env
+from flows.files import FLOW_NAME, FilesPart, FileSteps, prepare_files, read_and_prepare, run_ingest_files, store_files
+from flows.report import count_rows, markdown_report, overview_markdown
+from flows.settings import Settings
 from flows.workers import Workers
 from ingest import Batch
-from ingest.records import FeedState
 from ingest.shards import Shard
-from ingest.stories import StoryThresholds
-from flows.report import count_rows, markdown_report, overview_markdown
-from storage import BatchCounts, Database, DatabaseBusyError, RunSummary
-
+from storage import DatabaseBusyError, RunSummary
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,9 +46,20 @@ def _database_write_task(name: str) -> Callable[[Callable[P, R]], Task[P, R]]:
 
 
 # Reading and parsing touch only local files: a retry would see the same bytes, so none is configured.
-prepare_files_task = task(name="prepare-files-batch", cache_policy=NO_CACHE)(prepare_files_batch)
-read_and_prepare_task = task(name="prepare-files-batch", cache_policy=NO_CACHE)(read_and_prepare)
-store_batch_task = _database_write_task("store-batch")(store_batch)
+prepare_files_task = task(name="prepare-files-batch", cache_policy=NO_CACHE)(prepare_files)
+# The same work as the body of a task on a Dask worker (NEWSFLOW_TASK_RUNNER=dask), where there is no pool.
+read_and_prepare_task = task(name="read-and-prepare-files-on-dask", cache_policy=NO_CACHE)(read_and_prepare)
+store_files_task = _database_write_task("store-files-batch")(store_files)
+FILE_TASKS = FileSteps(prepare=prepare_files_task, store=store_files_task)
+
+# Fetching retries inside (per request, with backoff and Retry-After); a task-level retry would
+# re-fetch every feed of the batch, so none is configured here.
+FEED_TASKS = feed_steps.FeedSteps(
+    fetch=task(name="fetch-feeds-batch", cache_policy=NO_CACHE)(feed_steps.fetch_feeds),
+    parse=task(name="parse-feeds-batch", cache_policy=NO_CACHE)(feed_steps.parse_feeds),
+    full_text=task(name="fetch-full-text-batch", cache_policy=NO_CACHE)(feed_steps.add_full_text),
+    store=_database_write_task("store-feeds-batch")(feed_steps.store_feeds),
+)
 
 
 @flow(name=FLOW_NAME, log_prints=False)
@@ -64,15 +70,14 @@ def ingest_files_flow(paths: list[str], db: str | None = None, only_new: bool = 
     """
     settings = Settings.from_env(db=db)
     flow_run_id = str(runtime.flow_run.id)
-    with _prepare_step(settings) as (prepare, remote_workers):
+    with _file_steps(settings) as (steps, remote_workers):
         summary = run_ingest_files(
             [str(Path(p)) for p in paths],
             settings=settings,
             only_new=only_new,
             run_id=flow_run_id,
             prefect_flow_run_id=flow_run_id,
-            prepare=prepare,
-            store=_store_in_task,
+            steps=steps,
             progress=_ProgressArtifact(FLOW_NAME),
             remote_workers=remote_workers,
         )
@@ -81,15 +86,15 @@ def ingest_files_flow(paths: list[str], db: str | None = None, only_new: bool = 
 
 
 @contextmanager
-def _prepare_step(settings: Settings) -> Iterator[tuple[PrepareStep, int | None]]:
-    """How batches are prepared: tasks in this run's worker processes, or tasks on a Dask cluster.
+def _file_steps(settings: Settings) -> Iterator[tuple[FileSteps, int | None]]:
+    """The files steps as tasks: prepared in this run's worker processes, or on a Dask cluster.
 
     With NEWSFLOW_TASK_RUNNER=dask each part is a task submitted to prefect-dask's task runner: on the
     scheduler at NEWSFLOW_DASK_ADDRESS, or on a cluster of NEWSFLOW_WORKERS local processes started
     for the run (on 127.0.0.1 only). Storing stays in this process, in batch order.
     """
     if settings.task_runner != "dask":
-        yield _prepare_in_task, None
+        yield FILE_TASKS, None
         return
     from prefect_dask.task_runners import DaskTaskRunner  # the `dask` extra; imported only when asked for
 
@@ -103,10 +108,10 @@ def _prepare_step(settings: Settings) -> Iterator[tuple[PrepareStep, int | None]
     with runner:
         workers = len(runner.client.scheduler_info()["workers"])
 
-        def prepare_on_dask(_workers: Workers, paths: list[str], max_file_bytes: int) -> Batch:
-            return runner.submit(read_and_prepare_task, {"paths": paths, "max_file_bytes": max_file_bytes}).result()
+        def prepare_on_dask(_workers: Workers, part: FilesPart) -> Batch:
+            return runner.submit(read_and_prepare_task, {"part": part}).result()
 
-        yield prepare_on_dask, max(workers, 1)
+        yield FileSteps(prepare=prepare_on_dask, store=store_files_task), max(workers, 1)
 
 
 class _ProgressArtifact:
@@ -127,31 +132,13 @@ class _ProgressArtifact:
 
 def publish_run_report(settings: Settings, run_id: str, failures: Sequence[tuple[str, str]] = ()) -> None:
     """The run's Markdown summary and counts table as Prefect artifacts, and a log line."""
-    run, report = Database(settings.db).run_report(run_id)
+    run, report = settings.database().run_report(run_id)
     create_markdown_artifact(markdown_report(run, report, failures=failures), key=f"{run.flow}-report",
                              description=f"{run.flow} run summary")
     create_table_artifact(count_rows(run, report, failing_feeds=len(failures)), key=f"{run.flow}-counts",
                           description=f"{run.flow} run counts")
     get_run_logger().info("run %s %s: %d items, %d new articles, %d duplicates, %d unchanged, %d quarantined",
                           run.run_id, run.status, run.seen, run.new, run.duplicate, run.unchanged, run.quarantined)
-
-
-def _prepare_in_task(workers: Workers, paths: list[str], max_file_bytes: int) -> Batch:
-    return prepare_files_task(workers, paths, max_file_bytes)
-
-
-def _store_in_task(
-    db_path: str, batch: Batch, run_id: str, only_new: bool, unread: int, story_thresholds: StoryThresholds
-) -> BatchCounts:
-    return store_batch_task(db_path, batch, run_id, only_new, unread, story_thresholds)
-
-
-# Fetching retries inside (per request, with backoff and Retry-After); a task-level retry would
-# re-fetch every feed of the batch, so none is configured here.
-fetch_feeds_task = task(name="fetch-feeds-batch", cache_policy=NO_CACHE)(feed_steps.fetch_feeds)
-parse_feeds_task = task(name="parse-feeds-batch", cache_policy=NO_CACHE)(feed_steps.parse_feeds)
-full_text_task = task(name="fetch-full-text-batch", cache_policy=NO_CACHE)(feed_steps.add_full_text)
-store_feeds_task = _database_write_task("store-feeds-batch")(feed_steps.store_feeds)
 
 
 @flow(name=feed_steps.FLOW_NAME, log_prints=False)
@@ -171,37 +158,17 @@ def ingest_feeds_flow(
     result = feed_steps.run_ingest_feeds(
         feed_steps.feeds_from(config, feeds or []),
         settings=settings,
-        policy=fetch_policy_from_env(),
         force=force,
         shard=Shard.parse(shard) if shard else None,
         run_id=flow_run_id,
         prefect_flow_run_id=flow_run_id,
-        fetch=_fetch_in_task,
-        parse=_parse_in_task,
-        full_text=_full_text_in_task,
-        store=_store_feeds_in_task,
+        steps=FEED_TASKS,
         progress=_ProgressArtifact(feed_steps.FLOW_NAME),
     )
     for url, error in result.failures:
         get_run_logger().warning("feed failed: %s: %s", url, error)
     publish_run_report(settings, result.run.run_id, result.failures)
     return result
-
-
-def _fetch_in_task(states: list[FeedState], policy: FetchPolicy) -> list[FetchResult]:
-    return fetch_feeds_task(states, policy)
-
-
-def _parse_in_task(states: list[FeedState], results: list[FetchResult]) -> list[feed_steps.FeedResult]:
-    return parse_feeds_task(states, results)
-
-
-def _full_text_in_task(db: str, results: list[feed_steps.FeedResult], policy: FetchPolicy) -> list[feed_steps.FeedResult]:
-    return full_text_task(db, results, policy)
-
-
-def _store_feeds_in_task(db: str, results: list[feed_steps.FeedResult], run_id: str, settings: Settings) -> BatchCounts:
-    return store_feeds_task(db, results, run_id, settings)
 
 
 @flow(name=maintenance_steps.FLOW_NAME, log_prints=False)
@@ -214,6 +181,6 @@ def maintenance_flow(db: str | None = None, snapshot_dir: str | None = "data/sna
         settings=settings, snapshot_dir=folder, run_id=flow_run_id, prefect_flow_run_id=flow_run_id
     )
     get_run_logger().info("maintenance done; snapshot: %s", ", ".join(f"{t} -> {p}" for t, p in result.snapshot.items()))
-    create_markdown_artifact(overview_markdown(Database(settings.db).overview()), key="newsflow-overview",
+    create_markdown_artifact(overview_markdown(settings.database().overview()), key="newsflow-overview",
                              description="articles by agency and role, largest stories, duplicates, names, quarantine")
     return result

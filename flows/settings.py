@@ -1,4 +1,10 @@
-"""Run settings, read from the environment when a run starts (never at import)."""
+"""Every setting of a run, read from the environment once, where a run starts (never at import).
+
+The CLI builds `Settings` before it does anything else, so a bad value is one line and exit 2 on
+either path (plain or Prefect); a Prefect flow builds it at its entry, where a bad value fails the
+flow run with the same message. Everything below the edge takes the settings it needs as arguments:
+`storage/` and `ingest/` never read the environment.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +13,50 @@ import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ingest.files import DEFAULT_MAX_FILE_BYTES
 from flows.workers import default_worker_count
+from ingest.errors import NewsflowError
+from ingest.files import DEFAULT_MAX_FILE_BYTES
+from ingest.names import NameAliases, load_name_aliases
 from ingest.stories import StoryThresholds
+from storage import Database
 from storage.lake import Lake, parse_location
-
-if TYPE_CHECKING:
-    from flows.fetch import FetchPolicy
+from storage.lock import DEFAULT_LOCK_TIMEOUT
 
 DEFAULT_DB = Path("data") / "news.duckdb"
 DEFAULT_BATCH_SIZE = 2000  # Reuters-21578: 500 per transaction took 30 s, 2,000 took 24 s (per-statement costs)
 DEFAULT_FEED_BATCH_SIZE = 100
 TASK_RUNNERS = ("processes", "dask")  # the first is the default
+
+# Every variable newsflow reads, in one place: tests clear them all so that no developer's setting leaks in.
+ENVIRONMENT = (
+    "NEWSFLOW_DB", "NEWSFLOW_BATCH_SIZE", "NEWSFLOW_MAX_FILE_BYTES", "NEWSFLOW_FEED_BATCH_SIZE",
+    "NEWSFLOW_FEED_INTERVAL_MINUTES", "NEWSFLOW_FEED_MAX_BACKOFF_MINUTES", "NEWSFLOW_STORY_JACCARD",
+    "NEWSFLOW_STORY_CONTAINMENT", "NEWSFLOW_WORKERS", "NEWSFLOW_TASK_RUNNER", "NEWSFLOW_DASK_ADDRESS",
+    "NEWSFLOW_LOCK_TIMEOUT", "NEWSFLOW_NAME_ALIASES", "NEWSFLOW_HTTP_TIMEOUT", "NEWSFLOW_HTTP_TOTAL_TIMEOUT",
+    "NEWSFLOW_HTTP_RETRIES", "NEWSFLOW_HTTP_MAX_BYTES", "NEWSFLOW_HTTP_CONCURRENCY", "NEWSFLOW_HTTP_PER_HOST",
+)
+
+
+class SettingsError(NewsflowError, ValueError):
+    """An environment variable holds a value newsflow cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for one run's HTTP traffic (flows/fetch.py): the NEWSFLOW_HTTP_* variables."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0  # NEWSFLOW_HTTP_TIMEOUT
+    total_timeout: float = 60.0  # NEWSFLOW_HTTP_TOTAL_TIMEOUT: one attempt, headers to last byte
+    max_bytes: int = 20 * 1024 * 1024  # NEWSFLOW_HTTP_MAX_BYTES, after decompression
+    max_redirects: int = 5
+    retries: int = 3  # NEWSFLOW_HTTP_RETRIES: extra attempts after the first, for retryable failures only
+    backoff: float = 1.0  # first retry waits about this long, then doubles (with jitter)
+    max_retry_wait: float = 60.0  # a longer Retry-After ends the attempts; the feed is scheduled for later
+    concurrency: int = 20  # NEWSFLOW_HTTP_CONCURRENCY
+    per_host: int = 2  # NEWSFLOW_HTTP_PER_HOST
+    user_agent: str | None = None  # None: "newsflow/<version> (...)"
 
 
 @dataclass(frozen=True)
@@ -35,11 +71,15 @@ class Settings:
     workers: int  # NEWSFLOW_WORKERS: processes preparing batches of a large files run; default all cores
     task_runner: str  # NEWSFLOW_TASK_RUNNER: "processes" (worker processes of the run) or "dask"
     dask_address: str | None  # NEWSFLOW_DASK_ADDRESS: a Dask scheduler; else a local cluster of `workers`
+    lock_timeout: float  # NEWSFLOW_LOCK_TIMEOUT: seconds to wait for another run's hold on the database
+    name_aliases: Path | None  # NEWSFLOW_NAME_ALIASES: a user's alias table, read beside the shipped one
+    fetch: FetchPolicy  # NEWSFLOW_HTTP_*
 
     @classmethod
     def from_env(cls, *, db: str | Path | None = None) -> Settings:
         """Settings from the environment; an explicit `db` (the --db option) wins over NEWSFLOW_DB."""
-        return cls(
+        aliases = os.environ.get("NEWSFLOW_NAME_ALIASES")
+        settings = cls(
             db=parse_location(db or os.environ.get("NEWSFLOW_DB") or DEFAULT_DB),
             batch_size=_positive_int("NEWSFLOW_BATCH_SIZE", DEFAULT_BATCH_SIZE),
             max_file_bytes=_positive_int("NEWSFLOW_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
@@ -50,17 +90,29 @@ class Settings:
             workers=_positive_int("NEWSFLOW_WORKERS", default_worker_count()),
             task_runner=_choice("NEWSFLOW_TASK_RUNNER", TASK_RUNNERS),
             dask_address=os.environ.get("NEWSFLOW_DASK_ADDRESS") or None,
+            lock_timeout=_seconds("NEWSFLOW_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT),
+            name_aliases=Path(aliases).expanduser().absolute() if aliases else None,
+            fetch=_fetch_policy_from_env(),
         )
+        settings.aliases()  # a missing or malformed alias table is a bad setting: say so before the run
+        return settings
+
+    def database(self) -> Database:
+        """The run's database, with the settings storage needs."""
+        return Database(self.db, timeout=self.lock_timeout, story_thresholds=self.story_thresholds,
+                        aliases=self.aliases())
+
+    def aliases(self) -> NameAliases:
+        """The shipped alias table plus the user's (NEWSFLOW_NAME_ALIASES); read once per process."""
+        try:
+            return load_name_aliases(self.name_aliases)
+        except NewsflowError as exc:
+            raise SettingsError(f"NEWSFLOW_NAME_ALIASES: {exc}") from exc
 
 
-def fetch_policy_from_env() -> FetchPolicy:
-    """HTTP limits: NEWSFLOW_HTTP_TIMEOUT (read, s), NEWSFLOW_HTTP_TOTAL_TIMEOUT (s), NEWSFLOW_HTTP_RETRIES,
-    NEWSFLOW_HTTP_MAX_BYTES, NEWSFLOW_HTTP_CONCURRENCY, NEWSFLOW_HTTP_PER_HOST."""
-    from flows.fetch import FetchPolicy  # imports httpx: only runs that fetch pay for it
-
+def _fetch_policy_from_env() -> FetchPolicy:
     defaults = FetchPolicy()
     return FetchPolicy(
-        connect_timeout=defaults.connect_timeout,
         read_timeout=float(_positive_int("NEWSFLOW_HTTP_TIMEOUT", int(defaults.read_timeout))),
         total_timeout=float(_positive_int("NEWSFLOW_HTTP_TOTAL_TIMEOUT", int(defaults.total_timeout))),
         max_bytes=_positive_int("NEWSFLOW_HTTP_MAX_BYTES", defaults.max_bytes),
@@ -86,16 +138,16 @@ def _share(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
+        raise SettingsError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
     if not 0.0 < value <= 1.0:
-        raise ValueError(f"{name} must be more than 0 and at most 1, not {value}")
+        raise SettingsError(f"{name} must be more than 0 and at most 1, not {value}")
     return value
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str:
     raw = os.environ.get(name) or choices[0]
     if raw not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw
 
 
@@ -114,9 +166,22 @@ def _int_at_least(name: str, default: int, minimum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must be at least 0, not {value}")
     return value
 
 

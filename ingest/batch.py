@@ -15,7 +15,7 @@ from ingest.decode import decode_text
 from ingest.errors import NewsflowError, ParseError
 from ingest.feeds import FeedOutcome, parse_feed
 from ingest.fingerprint import key_of_words, words
-from ingest.names import apply_name_repairs, read_names
+from ingest.names import NameAliases, apply_name_repairs, read_names
 from ingest.parse import ParsedItem, article_from_html, parse_item, reject
 from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
 from ingest.stories import sketch_texts
@@ -24,8 +24,11 @@ from ingest.stories import sketch_texts
 _ITEM_ERRORS = (NewsflowError, ValueError, LookupError, RecursionError)
 
 
-def prepare_batch(items: Iterable[RawItem | Rejection], /) -> Batch:
-    """Turn raw items into documents and rejections, never raising for one bad item."""
+def prepare_batch(items: Iterable[RawItem | Rejection], /, *, aliases: NameAliases | None = None) -> Batch:
+    """Turn raw items into documents and rejections, never raising for one bad item.
+
+    `aliases`: the name alias table of the run (the shipped one when None).
+    """
     documents: list[Document] = []
     rejections: list[Rejection] = []
     for item in items:
@@ -36,7 +39,7 @@ def prepare_batch(items: Iterable[RawItem | Rejection], /) -> Batch:
             if isinstance(parsed, Rejection):
                 rejections.append(parsed)
             else:
-                documents.append(_document(item, parsed))
+                documents.append(_document(item, parsed, aliases))
     return with_sketches(Batch(tuple(documents), tuple(rejections)))
 
 
@@ -68,18 +71,20 @@ def _parse_safely(item: RawItem) -> list[ParsedItem | Rejection]:
         return [reject(item, "parser_error", detail)]
 
 
-def prepare_feed(raw: RawItem, /, *, received_at: datetime, base_url: str | None = None) -> tuple[FeedOutcome, Batch]:
+def prepare_feed(
+    raw: RawItem, /, *, received_at: datetime, base_url: str | None = None, aliases: NameAliases | None = None
+) -> tuple[FeedOutcome, Batch]:
     """Parse one fetched feed body into documents and rejections, with the feed-level outcome."""
     try:
         outcome, items = parse_feed(raw, received_at=received_at, base_url=base_url)
     except _ITEM_ERRORS as exc:
         error = f"the feed parser failed ({type(exc).__name__}: {exc}); please report it"
         return FeedOutcome(raw.source_uri, None, 0, error, None, None), Batch()
-    documents = tuple(_document(raw, item) for item in items if isinstance(item, ParsedItem))
+    documents = tuple(_document(raw, item, aliases) for item in items if isinstance(item, ParsedItem))
     return outcome, Batch(documents, tuple(item for item in items if isinstance(item, Rejection)))
 
 
-def with_full_text(document: Document, page: bytes, /) -> Document:
+def with_full_text(document: Document, page: bytes, /, *, aliases: NameAliases | None = None) -> Document:
     """The document with its body replaced by the article text extracted from its page.
 
     The feed's own title, link and date are kept (they are more reliable than a page's metadata).
@@ -99,10 +104,10 @@ def with_full_text(document: Document, page: bytes, /) -> Document:
         published_at=feed_article.published_at or extracted.published_at,
         language=feed_article.language or extracted.language,
     )
-    return replace(document, article=build_article(combined), full_text_status="extracted")
+    return replace(document, article=build_article(combined, aliases=aliases), full_text_status="extracted")
 
 
-def _document(raw: RawItem, parsed: ParsedItem) -> Document:
+def _document(raw: RawItem, parsed: ParsedItem, aliases: NameAliases | None) -> Document:
     return Document(
         source_kind=raw.source_kind,
         source_uri=raw.source_uri,
@@ -110,13 +115,13 @@ def _document(raw: RawItem, parsed: ParsedItem) -> Document:
         raw_sha256=parsed.raw_sha256,
         raw_text=parsed.raw_text,
         encoding=parsed.encoding,
-        article=build_article(parsed.article),
+        article=build_article(parsed.article, aliases=aliases),
     )
 
 
-def build_article(parsed: ParsedArticle, /) -> Article:
+def build_article(parsed: ParsedArticle, /, *, aliases: NameAliases | None = None) -> Article:
     """Repair names, tag agencies and fingerprint one parsed article."""
-    names = read_names((parsed.title, *parsed.paragraphs))
+    names = read_names((parsed.title, *parsed.paragraphs), aliases=aliases)
     variants = names.variants
     title = apply_name_repairs(parsed.title, variants)
     paragraphs = tuple(apply_name_repairs(p, variants) for p in parsed.paragraphs)

@@ -10,7 +10,6 @@ evidence. Only strong evidence with a clear majority form rewrites the text; the
 from __future__ import annotations
 
 import math
-import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,11 +23,11 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.process import cdist
 
 from ingest.datafiles import read_lines, read_tsv, shipped_path
+from ingest.errors import RegistryError
 from ingest.normalize import starts_sentence
 from ingest.patterns import TextPattern
 from ingest.records import LinkEvidence, NameEvidence, NameLink, NameVariant, PersonName
 
-ALIASES_ENV = "NEWSFLOW_NAME_ALIASES"
 MIN_SIMILARITY = 0.9  # Jaro-Winkler floor for a candidate pair
 MIN_FORM_LENGTH = 4  # shorter capitalised words are initials, titles or acronyms
 LONG_FORM_LENGTH = 8  # from this length two edits are allowed instead of one
@@ -80,7 +79,7 @@ def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -
     """
     try:
         occurrences = _occurrences("\n\n".join(texts))
-        variants, failures = _variants(occurrences, aliases if aliases is not None else _load_aliases())
+        variants, failures = _variants(occurrences, aliases if aliases is not None else load_name_aliases())
         repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
         return NameReading(variants, _persons(occurrences, repaired), failures)
     except Exception:  # noqa: BLE001 - DESIGN §3: a failed name judgment never costs the article
@@ -166,7 +165,7 @@ def judge_link(
     """
     if a == b:
         return ()
-    table = aliases if aliases is not None else _load_aliases()
+    table = aliases if aliases is not None else load_name_aliases()
     alias_canonical = _alias_pair(a, b, table)
     if alias_canonical is None and (_guard(a, b, {}) is not None or not _similar(a, b, Levenshtein.distance(a, b))):
         return ()
@@ -416,15 +415,18 @@ def _demonym_endings() -> tuple[tuple[str, str], ...]:
     return tuple((p, d) for _, (p, d, _) in read_tsv(shipped_path("demonym_endings.tsv"), columns=3))
 
 
-def _load_aliases() -> NameAliases:
-    return _aliases_from(os.environ.get(ALIASES_ENV, ""))
+def load_name_aliases(extra: Path | None = None, /) -> NameAliases:
+    """The shipped alias table, plus a user's table of the same shape when given; read once per path."""
+    return _aliases_from(extra)
 
 
 @lru_cache(maxsize=4)
-def _aliases_from(extra_path: str) -> NameAliases:
-    paths = [shipped_path("name_aliases.tsv")] + ([Path(extra_path)] if extra_path else [])
+def _aliases_from(extra: Path | None) -> NameAliases:
+    paths = [shipped_path("name_aliases.tsv")] + ([extra] if extra else [])
     canonical_of: dict[str, str] = {}
     for path in paths:
+        if not path.is_file():
+            raise RegistryError(str(path), 0, "no such alias table")
         for _, (canonical, variants, _) in read_tsv(path, columns=3):
             canonical_of[canonical] = canonical
             for variant in filter(None, variants.split("|")):

@@ -1,136 +1,65 @@
 """The storage API the flows use: one object per database, a DuckDB file or a DuckLake.
 
-For a file, a connection is opened per write transaction and closed after it, under the writers'
-lock, so two runs against one file take turns, and readers get in between; a run with many batches
-holds its connection across them instead (`holding_writes`), handing it back every few seconds. A
-DuckLake takes many writers at once (storage/connections.py, storage/lake.py). Callers pass
-locations, never connections (Prefect cannot hash a connection, and a connection must not outlive
-its lock).
+A facade: each method opens the right connection (storage/connections.py) and hands it to the
+module that owns the SQL (runs, load, feeds, files_seen, documents, reports, search, maintenance,
+user_query). For a file, a connection is opened per write transaction and closed after it, under the
+writers' lock, so two runs against one file take turns, and readers get in between; a run with many
+batches holds its connection across them instead (`holding_writes`), handing it back every few
+seconds. A DuckLake takes many writers at once (storage/lake.py). Callers pass locations, never
+connections (Prefect cannot hash a connection, and a connection must not outlive its lock).
 """
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
-import json
-import logging
-import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from functools import wraps
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, ParamSpec, TypeVar
+from typing import Any
 
 import duckdb
-import pyarrow as pa
 
+from ingest.names import NameAliases, load_name_aliases
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from ingest.stories import StoryThresholds
-from storage.arrow import registered
-from storage.errors import QueryError, StorageError
+from storage import documents, files_seen, runs
+from storage.clock import utc_now
+from storage.connections import FileConnections, open_location
+from storage.errors import wrap_duckdb_errors
 from storage.feeds import due_feeds, register_feeds, update_feeds
+from storage.lake import Lake
+from storage.load import load_batch
+from storage.lock import DEFAULT_LOCK_TIMEOUT
 from storage.maintenance import checkpoint, export_parquet
 from storage.reports import OverviewData, RunReport, overview, run_report
-from storage.search import SearchHit, search_articles
-from storage.load import BatchCounts, load_batch
-from storage.connections import FileConnections, open_location
-from storage.lake import Lake
-from storage.lock import lock_timeout
+from storage.runs import BatchCounts, RunSummary
 from storage.schema import schema_version
-
-log = logging.getLogger(__name__)
-
-class _Absent(importlib.abc.MetaPathFinder):
-    """Fails imports of modules known to be missing at once, instead of after a search of sys.path.
-
-    DuckDB's client tries `import pandas` for every statement that takes parameters. Without pandas
-    installed (newsflow does not need it) each failed import searches sys.path again: 0.3 ms a time,
-    6 s of a Reuters-21578 run.
-    """
-
-    def __init__(self, names: frozenset[str]) -> None:
-        self.names = names
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
-        if fullname in self.names:
-            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
-        return None
-
-
-if importlib.util.find_spec("pandas") is None:
-    sys.meta_path.insert(0, _Absent(frozenset({"pandas"})))
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-def utc_now() -> datetime:
-    """The one clock every stored timestamp comes from; tests replace it."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: str
-    flow: str
-    status: str
-    seen: int
-    new: int
-    duplicate: int
-    quarantined: int
-    failed: int
-    unchanged: int
-    started_at: datetime
-    finished_at: datetime | None
-    names_unjudged: int  # name judgments that failed and were skipped: a bug to report
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-
-
-def wrap_duckdb_errors(function: Callable[P, T]) -> Callable[P, T]:
-    """Turn DuckDB's I/O and catalog failures into StorageError with the database path.
-
-    Only errors a user can cause and fix are translated (disk full, permissions, a corrupt or foreign
-    file); programming errors such as a bad internal SQL statement still surface as DuckDB errors.
-    """
-
-    @wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return function(*args, **kwargs)
-        except (duckdb.IOException, duckdb.SerializationException, duckdb.PermissionException) as exc:
-            raise StorageError(f"database error: {exc}") from exc
-
-    return wrapper
-
-
-INTERRUPTED = (
-    "the process stopped before the run finished (killed, or its machine went down); the batches it stored "
-    "are kept, and running the same input again with only new items (the inbox, `--only-new`) stores the rest"
-)
+from storage.search import SearchHit, search_articles
+from storage.user_query import QueryResult, run_query
 
 
 class Database:
     """A newsflow database: a DuckDB file, or a DuckLake shared by many writers. Creating the object
-    touches neither."""
+    touches neither.
+
+    `timeout`: seconds to wait while another process holds the database. `story_thresholds` and
+    `aliases` are the rules the stored articles are linked by (stories, names across articles).
+    """
 
     def __init__(
         self,
         location: str | Path | Lake,
         /,
         *,
-        timeout: float | None = None,
+        timeout: float = DEFAULT_LOCK_TIMEOUT,
         story_thresholds: StoryThresholds = StoryThresholds(),
+        aliases: NameAliases | None = None,
     ) -> None:
-        self._connections = open_location(location, timeout=lock_timeout() if timeout is None else timeout)
+        self._connections = open_location(location, timeout=timeout)
         self.name = self._connections.name  # the file's path, or the lake's URL without its password
         self.short_name = Path(self.name).name if isinstance(self._connections, FileConnections) else "DuckLake"
         self.story_thresholds = story_thresholds
+        self.aliases = aliases if aliases is not None else load_name_aliases()
 
     def exists(self) -> bool:
         """False only for a DuckDB file not created yet (a DuckLake is created when it is attached)."""
@@ -169,29 +98,11 @@ class Database:
     ) -> None:
         """Record a run as `running`; runs whose process died without finishing become `interrupted`."""
         def start(con: duckdb.DuckDBPyConnection) -> None:
-            running = [str(row[0]) for row in con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
-            dead = [other for other in running if self._connections.lease_is_free(other)]
-            if dead:
-                con.execute(
-                    """
-                    UPDATE runs SET status = 'interrupted', finished_at = $now, error = $error
-                    WHERE list_contains($dead, run_id)
-                    """,
-                    {"now": utc_now(), "error": INTERRUPTED, "dead": dead},
-                )
-            con.execute(
-                """
-                INSERT INTO runs (run_id, flow, started_at, status, parameters, prefect_flow_run_id)
-                VALUES ($run_id, $flow, $now, 'running', $parameters, $prefect_flow_run_id)
-                """,
-                {
-                    "run_id": run_id,
-                    "flow": flow,
-                    "now": utc_now(),
-                    "parameters": json.dumps(dict(parameters), default=str, sort_keys=True),
-                    "prefect_flow_run_id": prefect_flow_run_id,
-                },
-            )
+            now = utc_now()
+            dead = [other for other in runs.running_runs(con) if self._connections.lease_is_free(other)]
+            runs.mark_interrupted(con, dead, now=now)
+            runs.insert_run(con, run_id, flow=flow, parameters=parameters, prefect_flow_run_id=prefect_flow_run_id,
+                            now=now)
 
         self._connections.transact(start)
 
@@ -204,7 +115,7 @@ class Database:
         """
         return self._connections.transact(
             lambda con: load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=skip_seen, unread=unread,
-                                   story_thresholds=self.story_thresholds)
+                                   story_thresholds=self.story_thresholds, aliases=self.aliases)
         )
 
     @wrap_duckdb_errors
@@ -212,21 +123,8 @@ class Database:
         """Paths whose size and modification time are as when they were last read."""
         if not files or not self.exists():
             return set()
-        table = pa.table(
-            {
-                "path": pa.array([f[0] for f in files], pa.string()),
-                "size_bytes": pa.array([f[1] for f in files], pa.int64()),
-                "modified_at": pa.array([f[2] for f in files], pa.timestamp("us", tz="UTC")),
-            }
-        )
         with self.reading() as con:
-            if schema_version(con) < 3:
-                return set()
-            with registered(con, candidate_files=table):
-                rows = con.execute(
-                    "SELECT c.path FROM candidate_files c JOIN files_seen f USING (path, size_bytes, modified_at)"
-                ).fetchall()
-        return {str(row[0]) for row in rows}
+            return files_seen.unchanged_files(con, files) if schema_version(con) >= 3 else set()
 
     @wrap_duckdb_errors
     def prepare_feeds(self, feeds: Sequence[FeedConfig], /, *, force: bool) -> list[FeedState]:
@@ -246,12 +144,9 @@ class Database:
         """
         def store(con: duckdb.DuckDBPyConnection) -> BatchCounts:
             counts = load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=True,
-                                story_thresholds=self.story_thresholds)
+                                story_thresholds=self.story_thresholds, aliases=self.aliases)
             update_feeds(con, updates)
-            con.execute(
-                "UPDATE runs SET failed_count = failed_count + $failed WHERE run_id = $run_id",
-                {"failed": sum(1 for update in updates if not update.ok), "run_id": run_id},
-            )
+            runs.count_failed_feeds(con, run_id, sum(1 for update in updates if not update.ok))
             return counts
 
         return self._connections.transact(store)
@@ -262,31 +157,19 @@ class Database:
         if not item_keys:
             return set()
         with self.reading() as con:
-            rows = con.execute(
-                "SELECT DISTINCT item_key FROM documents WHERE source_uri = $uri AND list_contains($keys, item_key)",
-                {"uri": source_uri, "keys": list(item_keys)},
-            ).fetchall()
-        return {str(row[0]) for row in rows}
+            return documents.stored_item_keys(con, source_uri, item_keys)
 
     @wrap_duckdb_errors
     def finish_run(self, run_id: str, /, *, status: str, error: str | None = None) -> RunSummary:
-        def finish(con: duckdb.DuckDBPyConnection) -> RunSummary:
-            con.execute(
-                """
-                UPDATE runs SET status = $status, finished_at = $now, error = coalesce($error, error)
-                WHERE run_id = $run_id
-                """,
-                {"status": status, "now": utc_now(), "error": error, "run_id": run_id},
-            )
-            return _run_summary(con, run_id)
-
-        return self._connections.transact(finish)
+        return self._connections.transact(
+            lambda con: runs.finish_run(con, run_id, status=status, error=error, now=utc_now())
+        )
 
     @wrap_duckdb_errors
     def run_report(self, run_id: str, /) -> tuple[RunSummary, RunReport]:
         """A run's counts and what it found (agencies, name repairs, quarantine reasons)."""
         with self.reading() as con:
-            return _run_summary(con, run_id), run_report(con, run_id)
+            return runs.run_summary(con, run_id), run_report(con, run_id)
 
     @wrap_duckdb_errors
     def overview(self, *, since: date | None = None) -> OverviewData:
@@ -326,36 +209,5 @@ class Database:
     @wrap_duckdb_errors
     def query(self, sql: str, /, parameters: Mapping[str, Any] | None = None) -> QueryResult:
         """Run a user's query; whatever it would change is rolled back (a DuckDB file is opened read-only)."""
-        with self.reading() as con, _rolled_back(con):
-            try:
-                cursor = con.execute(sql, dict(parameters or {}))
-            except duckdb.Error as exc:
-                if isinstance(exc, duckdb.IOException):
-                    raise
-                raise QueryError(str(exc).strip().splitlines()[0]) from exc
-            if cursor.description is None:
-                return QueryResult([], [])
-            return QueryResult([column[0] for column in cursor.description], cursor.fetchall())
-
-
-@contextmanager
-def _rolled_back(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    con.begin()
-    try:
-        yield
-    finally:
-        con.rollback()
-
-
-def _run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> RunSummary:
-    row = con.execute(
-        """
-        SELECT run_id, flow, status, seen_count, new_count, duplicate_count, quarantined_count, failed_count,
-               unchanged_count, started_at, finished_at, names_unjudged
-        FROM runs WHERE run_id = $run_id
-        """,
-        {"run_id": run_id},
-    ).fetchone()
-    if row is None:
-        raise StorageError(f"no run {run_id!r} in the database")
-    return RunSummary(*row)
+        with self.reading() as con:
+            return run_query(con, sql, parameters or {})

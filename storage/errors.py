@@ -1,8 +1,18 @@
-"""Storage errors, on the same base as ingest's so the CLI reports both the same way."""
+"""Storage errors, on the same base as ingest's so the CLI reports both the same way, and the one
+place DuckDB's own errors are translated."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import duckdb
+
 from ingest.errors import NewsflowError
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class StorageError(NewsflowError):
@@ -43,3 +53,20 @@ class SchemaVersionError(StorageError):
 
 class QueryError(StorageError, ValueError):
     """A user's SQL failed; carries DuckDB's own message."""
+
+
+def wrap_duckdb_errors(function: Callable[P, T]) -> Callable[P, T]:
+    """Turn DuckDB's I/O and catalog failures into StorageError with the database path.
+
+    Only errors a user can cause and fix are translated (disk full, permissions, a corrupt or foreign
+    file); programming errors such as a bad internal SQL statement still surface as DuckDB errors.
+    """
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except (duckdb.IOException, duckdb.SerializationException, duckdb.PermissionException) as exc:
+            raise StorageError(f"database error: {exc}") from exc
+
+    return wrapper

@@ -8,32 +8,21 @@ sketches, decisions and merges, quarantine rows, and the run's counters. A crash
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
 from ingest.fingerprint import FINGERPRINT_VERSION
+from ingest.names import NameAliases
 from ingest.records import Batch
 from ingest.stories import StoryThresholds, sketch_texts
-from storage.names import add_person_names, link_names
-from storage.stories import add_sketches, link_new_articles
 from storage.arrow import registered
+from storage.files_seen import record_files
+from storage.linking import link_articles
+from storage.runs import BatchCounts, count_batch
 
 ARTICLE_ID_HEX = 16  # article_id is this many leading hex digits of the body fingerprint
-
-
-@dataclass(frozen=True)
-class BatchCounts:
-    """What one batch added."""
-
-    seen: int  # items received: documents plus quarantined items
-    new: int  # articles created
-    duplicate: int  # documents whose article already existed (in the database or earlier in the batch)
-    quarantined: int
-    unchanged: int = 0  # items skipped because the same source already sent the same bytes
-    names_unjudged: int = 0  # name judgments that failed and were skipped (a bug to report, DESIGN §3)
 
 
 def article_id_from_key(body_key: str, /) -> str:
@@ -49,7 +38,8 @@ def load_batch(
     now: datetime,
     skip_seen: bool = False,
     unread: int = 0,
-    story_thresholds: StoryThresholds = StoryThresholds(),
+    story_thresholds: StoryThresholds,
+    aliases: NameAliases,
 ) -> BatchCounts:
     """Insert a batch and return what it added; the caller holds the transaction.
 
@@ -63,7 +53,7 @@ def load_batch(
         new = _insert_articles(con, run_id=run_id, now=now)
         _insert_documents(con, run_id=run_id, now=now)
         _insert_evidence(con)
-        links_unjudged = _link_stories(con, batch, thresholds=story_thresholds, run_id=run_id, now=now)
+        links_unjudged = _link_new_articles(con, batch, thresholds=story_thresholds, aliases=aliases, run_id=run_id, now=now)
         _touch_stories(con, now=now)
         quarantined = _insert_quarantine(con, run_id=run_id, now=now, skip_seen=skip_seen)
         counts = BatchCounts(
@@ -74,8 +64,8 @@ def load_batch(
             unchanged=unchanged + len(batch.rejections) - quarantined + unread,
             names_unjudged=links_unjudged + sum(document.article.names_unjudged for document in batch.documents),
         )
-        _count_run(con, run_id, counts)
-        _record_files(con, batch, run_id=run_id, now=now)
+        count_batch(con, run_id, counts)
+        record_files(con, batch.seen_files, run_id=run_id, now=now)
     return counts
 
 
@@ -241,13 +231,16 @@ def _insert_evidence(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _link_stories(
-    con: duckdb.DuckDBPyConnection, batch: Batch, *, thresholds: StoryThresholds, run_id: str, now: datetime
+def _link_new_articles(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    *,
+    thresholds: StoryThresholds,
+    aliases: NameAliases,
+    run_id: str,
+    now: datetime,
 ) -> int:
-    """Sketch rows for the batch's new articles, their story decisions and merges, then their names' links.
-
-    Returns how many name-link judgments failed (see `storage.names.link_names`).
-    """
+    """Stories and names of the batch's new articles (`storage.linking`); returns failed name judgments."""
     new = con.execute("SELECT ord, article_id FROM batch_new_articles ORDER BY ord").fetchall()
     if not new:
         return 0
@@ -256,10 +249,8 @@ def _link_stories(
     computed = dict(zip(missing, sketch_texts([articles[i].body for i in missing])))
     sketches = [article.sketch or computed[i] for i, article in enumerate(articles)]
     ids = [str(article_id) for _, article_id in new]
-    add_sketches(con, ids, sketches)
-    link_new_articles(con, thresholds=thresholds, run_id=run_id, now=now)
-    add_person_names(con, ids, [article.person_names for article in articles])
-    return link_names(con, run_id=run_id, now=now)
+    return link_articles(con, ids, sketches, [article.person_names for article in articles],
+                         thresholds=thresholds, aliases=aliases, run_id=run_id, now=now)
 
 
 def _touch_stories(con: duckdb.DuckDBPyConnection, *, now: datetime) -> None:
@@ -294,49 +285,3 @@ def _insert_quarantine(con: duckdb.DuckDBPyConnection, *, run_id: str, now: date
         {"run_id": run_id, "now": now},
     ).fetchone()
     return int(row[0]) if row else 0
-
-
-def _count_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: BatchCounts) -> None:
-    con.execute(
-        """
-        UPDATE runs SET seen_count = seen_count + $seen, new_count = new_count + $new,
-            duplicate_count = duplicate_count + $duplicate, quarantined_count = quarantined_count + $quarantined,
-            unchanged_count = unchanged_count + $unchanged, names_unjudged = names_unjudged + $names_unjudged
-        WHERE run_id = $run_id
-        """,
-        {
-            "unchanged": counts.unchanged,
-            "names_unjudged": counts.names_unjudged,
-            "seen": counts.seen,
-            "new": counts.new,
-            "duplicate": counts.duplicate,
-            "quarantined": counts.quarantined,
-            "run_id": run_id,
-        },
-    )
-
-
-def _record_files(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str, now: datetime) -> None:
-    if not batch.seen_files:
-        return
-    files = pa.table(
-        {
-            "path": pa.array([f.path for f in batch.seen_files], pa.string()),
-            "size_bytes": pa.array([f.size_bytes for f in batch.seen_files], pa.int64()),
-            "modified_at": pa.array([f.modified_at for f in batch.seen_files], pa.timestamp("us", tz="UTC")),
-            "sha256": pa.array([f.sha256 for f in batch.seen_files], pa.string()),
-        }
-    )
-    with registered(con, arrow_seen_files=files):
-        con.execute(
-            """
-            MERGE INTO files_seen f
-            USING (SELECT * FROM arrow_seen_files QUALIFY row_number() OVER (PARTITION BY path) = 1) s
-            ON f.path = s.path
-            WHEN MATCHED THEN UPDATE SET size_bytes = s.size_bytes, modified_at = s.modified_at, sha256 = s.sha256,
-                                         last_run_id = $run_id, last_read_at = $now
-            WHEN NOT MATCHED THEN INSERT (path, size_bytes, modified_at, sha256, last_run_id, last_read_at)
-                                  VALUES (s.path, s.size_bytes, s.modified_at, s.sha256, $run_id, $now)
-            """,
-            {"run_id": run_id, "now": now},
-        )

@@ -9,7 +9,6 @@ CLI, a notebook) do not take it, so opening the database is also retried while D
 from __future__ import annotations
 
 import fcntl
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,14 +19,9 @@ import duckdb
 
 from storage.errors import DatabaseBusyError
 
-DEFAULT_LOCK_TIMEOUT = 120.0
+DEFAULT_LOCK_TIMEOUT = 120.0  # seconds; the run settings may change it (NEWSFLOW_LOCK_TIMEOUT)
 _POLL_SECONDS = 0.05
 T = TypeVar("T")
-
-
-def lock_timeout() -> float:
-    """Seconds to wait for the database; `NEWSFLOW_LOCK_TIMEOUT` overrides the default."""
-    return float(os.environ.get("NEWSFLOW_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
 
 
 @contextmanager

@@ -14,16 +14,16 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from ingest.names import judge_link
+from ingest.names import LONG_FORM_LENGTH, MIN_FORM_LENGTH, MIN_SIMILARITY, NameAliases, judge_link
 from ingest.records import NameLink, PersonName
 from storage.arrow import registered
 
-# Surname pairs SQL lets through to the judge: the distances `ingest.names` uses within an article.
-# The batch's new articles are the temporary table `story_new` that `storage.stories.add_sketches`
-# fills: names are linked after stories, since same-story evidence needs the merged stories.
+# Surname pairs SQL lets through to the judge, by the lengths and distances `ingest.names` uses
+# within an article (passed as parameters, so the two cannot drift). `names_new` holds the batch's
+# new articles; names are linked after stories, since same-story evidence needs the merged stories.
 _CANDIDATES = """
     WITH new_forms AS (
-        SELECT DISTINCT given, surname FROM article_names SEMI JOIN story_new USING (article_id)
+        SELECT DISTINCT given, surname FROM article_names SEMI JOIN names_new USING (article_id)
     ),
     forms AS (
         SELECT DISTINCT given, surname FROM article_names
@@ -31,12 +31,13 @@ _CANDIDATES = """
     )
     SELECT DISTINCT n.given, least(n.surname, f.surname) AS a, greatest(n.surname, f.surname) AS b
     FROM new_forms n JOIN forms f ON f.given = n.given AND f.surname <> n.surname
-    WHERE least(length(n.surname), length(f.surname)) >= 4
+    WHERE least(length(n.surname), length(f.surname)) >= $min_length
       AND levenshtein(n.surname, f.surname)
-          <= CASE WHEN least(length(n.surname), length(f.surname)) >= 8 THEN 2 ELSE 1 END
-      AND jaro_winkler_similarity(n.surname, f.surname) >= 0.9
+          <= CASE WHEN least(length(n.surname), length(f.surname)) >= $long_length THEN 2 ELSE 1 END
+      AND jaro_winkler_similarity(n.surname, f.surname) >= $min_similarity
     ORDER BY ALL
 """
+_CANDIDATE_RULES = {"min_length": MIN_FORM_LENGTH, "long_length": LONG_FORM_LENGTH, "min_similarity": MIN_SIMILARITY}
 
 
 def _stories_of_forms(
@@ -74,13 +75,22 @@ def add_person_names(
         con.execute("INSERT INTO article_names BY NAME SELECT * FROM arrow_person_names")
 
 
-def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: datetime) -> int:
+def link_names(
+    con: duckdb.DuckDBPyConnection,
+    article_ids: Sequence[str],
+    /,
+    *,
+    aliases: NameAliases,
+    run_id: str | None,
+    now: datetime,
+) -> int:
     """Judge the spelling pairs new articles bring (pairs already judged are judged again with today's counts).
 
     Returns how many pair judgments failed: a bug to report, but never a reason to lose the batch
     (DESIGN §3), so such a pair is left unjudged and the run counts it.
     """
-    pairs = con.execute(_CANDIDATES).fetchall()
+    with registered(con, names_new=pa.table({"article_id": pa.array(article_ids, pa.string())})):
+        pairs = con.execute(_CANDIDATES, _CANDIDATE_RULES).fetchall()
     if not pairs:
         return 0
     stories = _stories_of_forms(con, {(given, form) for given, a, b in pairs for form in (a, b)})
@@ -90,7 +100,8 @@ def link_names(con: duckdb.DuckDBPyConnection, /, *, run_id: str | None, now: da
         stories_a, stories_b = stories[(given, a)], stories[(given, b)]
         articles = {a: sum(stories_a.values()), b: sum(stories_b.values())}
         try:
-            judged = judge_link(given, a, b, articles=articles, same_story=bool(stories_a.keys() & stories_b.keys()))
+            judged = judge_link(given, a, b, articles=articles, same_story=bool(stories_a.keys() & stories_b.keys()),
+                                aliases=aliases)
         except Exception:  # noqa: BLE001 - one pair's failure must not roll back the batch
             failures += 1
             continue

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import duckdb
 
 from storage.errors import SchemaVersionError
 from storage.lake import is_lake, lake_ddl, rollback
-from ingest.names import person_names
+from ingest.names import load_name_aliases, person_names
 from ingest.stories import StoryThresholds, sketch_texts
-from storage.names import add_person_names, link_names
-from storage.stories import add_sketches, link_new_articles
+from storage.clock import utc_now
+from storage.linking import link_articles
 
 
 @dataclass(frozen=True)
@@ -331,18 +330,21 @@ def _add_names_unjudged(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
-    """Give the articles of an older database what new ones get on arrival, a chunk at a time."""
-    now = datetime.now(UTC)
+    """Give the articles of an older database what new ones get on arrival, a chunk at a time.
+
+    An upgrade has no run and no settings: it links with the default thresholds and the shipped alias table.
+    """
+    now = utc_now()
+    aliases = load_name_aliases()
     offset = 0
     while rows := con.execute(
         "SELECT article_id, title, body FROM articles ORDER BY article_id LIMIT $chunk OFFSET $offset",
         {"chunk": chunk, "offset": offset},
     ).fetchall():
         ids = [str(row[0]) for row in rows]
-        add_sketches(con, ids, sketch_texts([str(row[2]) for row in rows]))
-        link_new_articles(con, thresholds=StoryThresholds(), run_id=None, now=now)
-        add_person_names(con, ids, [person_names((str(row[1]), *str(row[2]).split("\n\n"))) for row in rows])
-        link_names(con, run_id=None, now=now)
+        persons = [person_names((str(row[1]), *str(row[2]).split("\n\n"))) for row in rows]
+        link_articles(con, ids, sketch_texts([str(row[2]) for row in rows]), persons,
+                      thresholds=StoryThresholds(), aliases=aliases, run_id=None, now=now)
         offset += chunk
 
 

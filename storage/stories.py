@@ -23,27 +23,20 @@ import pyarrow as pa
 from ingest.records import StorySketch
 from ingest.stories import (
     BANDS,
+    MAX_SAMPLE_ARTICLES,
     MERGING_VERDICTS,
+    MIN_SHARED_SAMPLE_SHARE,
+    MIN_SHARED_SAMPLES,
     SKETCH_VERSION,
     Comparison,
     StoryText,
     StoryThresholds,
     compare_sets,
-    estimated_similarity,
+    merged_stories,
     verification_inputs,
+    worth_verifying,
 )
 from storage.arrow import registered
-
-# A sampled shingle stored for more articles than this is boilerplate ("the company said"), not
-# evidence that one article contains another; ignoring it keeps the candidate join linear.
-MAX_SAMPLE_ARTICLES = 100
-# Containment candidates: at least this many shared samples and this share of the smaller sample.
-MIN_SHARED_SAMPLES = 2
-MIN_SHARED_SAMPLE_SHARE = 0.5
-# Candidates are verified when their MinHash estimate comes this close to a threshold: over five
-# standard errors of a 128-value Jaccard estimate. On Reuters-21578 no pair at 0.8 or more had an
-# estimate even 0.2 below it (526 of 526 kept); 4,796 of 5,578 pairs below both thresholds were skipped.
-ESTIMATE_MARGIN = 0.25
 
 
 def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], sketches: Sequence[StorySketch]) -> None:
@@ -83,14 +76,21 @@ def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], ske
         )
         con.execute("INSERT INTO story_bands BY NAME SELECT * FROM arrow_bands")
         con.execute("INSERT INTO story_samples BY NAME SELECT * FROM arrow_samples")
-        con.execute("CREATE OR REPLACE TEMP TABLE story_new AS SELECT article_id FROM arrow_sketches")
 
 
 def link_new_articles(
-    con: duckdb.DuckDBPyConnection, /, *, thresholds: StoryThresholds, run_id: str | None, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    article_ids: Sequence[str],
+    /,
+    *,
+    thresholds: StoryThresholds,
+    run_id: str | None,
+    now: datetime,
 ) -> int:
-    """Decide the candidate pairs of the articles in `story_new` and merge stories; return merges."""
-    pairs = _worth_verifying(con, _candidate_pairs(con), thresholds)
+    """Decide the candidate pairs of these newly sketched articles and merge stories; return merges."""
+    with registered(con, story_new=pa.table({"article_id": pa.array(article_ids, pa.string())})):
+        candidates = _candidate_pairs(con)
+    pairs = _worth_verifying(con, candidates, thresholds)
     if not pairs:
         return 0
     comparisons = _verify(con, pairs, thresholds)
@@ -164,25 +164,18 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def _worth_verifying(
     con: duckdb.DuckDBPyConnection, candidates: list[tuple[str, str]], thresholds: StoryThresholds
 ) -> list[tuple[str, str]]:
-    """Candidates whose MinHash estimate comes within `ESTIMATE_MARGIN` of a threshold.
-
-    A band is shared by pairs down to Jaccard 0.3, and a few shared samples of two short texts are
-    weak evidence: on Reuters-21578 nine in ten candidates are far from both thresholds (templated
-    wire reports). The signature says so in microseconds, where exact verification reads and
-    shingles two bodies.
-    """
+    """Candidates whose MinHash estimate says they may be one story (`ingest.stories.worth_verifying`)."""
     if not candidates:
         return []
     rows = _select_by_ids(
         con, "SELECT article_id, signature, shingle_count FROM story_sketches", {a for pair in candidates for a in pair}
     )
-    sketch = {str(row[0]): (bytes(row[1]), int(row[2])) for row in rows}
-    kept = []
-    for a, b in candidates:
-        jaccard, containment = estimated_similarity(sketch[a][0], sketch[b][0], sketch[a][1], sketch[b][1])
-        if jaccard >= thresholds.jaccard - ESTIMATE_MARGIN or containment >= thresholds.containment - ESTIMATE_MARGIN:
-            kept.append((a, b))
-    return kept
+    signature = {str(row[0]): bytes(row[1]) for row in rows}
+    shingles = {str(row[0]): int(row[2]) for row in rows}
+    return [
+        (a, b) for a, b in candidates
+        if worth_verifying(signature[a], signature[b], shingles[a], shingles[b], thresholds)
+    ]
 
 
 def _select_by_ids(con: duckdb.DuckDBPyConnection, select: str, ids: set[str]) -> list[tuple[Any, ...]]:
@@ -232,22 +225,11 @@ def _insert_decisions(
 def _merge_stories(
     con: duckdb.DuckDBPyConnection, pairs: list[tuple[str, str]], *, run_id: str | None, now: datetime
 ) -> int:
-    """Union the stories of merging pairs; each component keeps its smallest story id."""
+    """Merge the stories of merging pairs (`ingest.stories.merged_stories`) in every table that names them."""
     if not pairs:
         return 0
     story_of = dict(_select_by_ids(con, "SELECT article_id, story_id FROM articles", {a for pair in pairs for a in pair}))
-    parent: dict[str, str] = {}
-
-    def root(story: str) -> str:
-        while parent.get(story, story) != story:
-            story = parent[story]
-        return story
-
-    for a, b in pairs:
-        ra, rb = root(story_of[a]), root(story_of[b])
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    retired = {story: root(story) for story in parent}
+    retired = merged_stories([(story_of[a], story_of[b]) for a, b in pairs])
     if not retired:
         return 0
     table = pa.table(

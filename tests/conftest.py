@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.settings import ENVIRONMENT
+
 # Prefect keeps state under PREFECT_HOME (~/.prefect by default): give the whole session its own, set
 # before anything imports Prefect, so tests never read or write a developer's profile.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsflow-test-prefect-")
@@ -46,9 +48,7 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may pick up a developer's database, settings or Prefect server from the environment."""
-    for name in ("NEWSFLOW_DB", "NEWSFLOW_BATCH_SIZE", "NEWSFLOW_MAX_FILE_BYTES", "NEWSFLOW_NAME_ALIASES",
-                 "NEWSFLOW_LOCK_TIMEOUT", "NEWSFLOW_WORKERS", "NEWSFLOW_STORY_JACCARD", "NEWSFLOW_STORY_CONTAINMENT",
-                 "PREFECT_API_URL", "PREFECT_PROFILE"):
+    for name in (*ENVIRONMENT, "PREFECT_API_URL", "PREFECT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
 
 

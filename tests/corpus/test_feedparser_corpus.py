@@ -66,7 +66,8 @@ from urllib.parse import urljoin
 import feedparser
 import pytest
 
-from flows.fetch import FetchPolicy, FetchRequest, FetchResult, fetch_all
+from flows.fetch import FetchRequest, FetchResult, fetch_all
+from flows.settings import FetchPolicy
 from ingest.batch import prepare_feed
 from ingest.feeds import FeedOutcome
 from ingest.records import Batch, RawItem

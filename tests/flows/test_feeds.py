@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from flows.feeds import FeedsConfigError, load_feeds_config, run_ingest_feeds
-from flows.fetch import FetchPolicy, FetchRequest, fetch_all
-from flows.settings import Settings
+from flows.fetch import FetchRequest, fetch_all
+from flows.settings import FetchPolicy, Settings
 from ingest.records import FeedConfig
 from ingest.shards import Shard
 from storage import Database
@@ -32,12 +33,12 @@ def server() -> Iterator[FeedServer]:
 
 @pytest.fixture
 def settings(db_path: Path) -> Settings:
-    return Settings.from_env(db=db_path)
+    return replace(Settings.from_env(db=db_path), fetch=POLICY)
 
 
 def _run(settings: Settings, *feeds: str | FeedConfig, force: bool = False):  # type: ignore[no-untyped-def]
     configs = [f if isinstance(f, FeedConfig) else FeedConfig(f) for f in feeds]
-    return run_ingest_feeds(configs, settings=settings, policy=POLICY, force=force)
+    return run_ingest_feeds(configs, settings=settings, force=force)
 
 
 def _rows(settings: Settings, sql: str) -> list[tuple[object, ...]]:
@@ -300,7 +301,7 @@ def test_shards_split_the_feeds_so_that_each_is_polled_once(server: FeedServer, 
         for i in range(12)
     ]
     configs = [FeedConfig(url) for url in urls]
-    due = [run_ingest_feeds(configs, settings=settings, policy=POLICY, shard=Shard(k, 3)).due for k in (1, 2, 3)]
+    due = [run_ingest_feeds(configs, settings=settings, shard=Shard(k, 3)).due for k in (1, 2, 3)]
     assert sum(due) == 12
     polled = _rows(settings, "SELECT source_uri, count(*) FROM documents GROUP BY source_uri ORDER BY source_uri")
     assert polled == [(url, 1) for url in sorted(urls)]

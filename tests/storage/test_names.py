@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import prepare_batch
-from ingest.names import ALIASES_ENV
+from ingest.names import load_name_aliases
 from ingest.records import RawItem
 from storage import Database
 from storage import names as storage_names
@@ -30,7 +27,7 @@ def _store(db: Database, texts: dict[str, str]) -> str:
     run_id = uuid.uuid4().hex
     db.start_run(run_id, flow="test", parameters={})
     items = [RawItem("file", key, key, text.encode(), ".txt") for key, text in texts.items()]
-    db.add_batch(prepare_batch(items), run_id=run_id)
+    db.add_batch(prepare_batch(items, aliases=db.aliases), run_id=run_id)
     db.finish_run(run_id, status="completed")
     return run_id
 
@@ -54,20 +51,6 @@ def test_a_failing_name_judgment_skips_that_pair_and_the_run_counts_it(
     assert db.query("SELECT variant, canonical FROM name_links").rows == [("Kowalczky", "Kowalczyk")]
 
 
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    """A variable set for one hypothesis example (pytest's monkeypatch lives as long as the whole test)."""
-    previous = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = previous
-
-
 @st.composite
 def _corpus(draw: st.DrawFn) -> tuple[list[list[str]], list[tuple[str, list[str]]]]:
     forms = st.sampled_from(["Zelensky", "Zelenskiy", "Zelenskyy", "Zelenskyi", "Selenskyj", "Zelenska", "Zelenskij"])
@@ -87,9 +70,8 @@ def test_any_spellings_and_alias_table_store_every_article_and_judge_every_pair(
         table.write_text("canonical\tvariants\tsource\n" + "".join(
             f"{canonical}\t{'|'.join(variants)}\ttest\n" for canonical, variants in aliases
         ), encoding="utf-8")
-        db = Database(Path(folder) / "news.duckdb")
-        with _environment(ALIASES_ENV, str(table)):
-            for i, surnames in enumerate(articles):  # one batch per article: each judged against what is stored
-                _store(db, {f"{i}.txt": _article(surnames)})
+        db = Database(Path(folder) / "news.duckdb", aliases=load_name_aliases(table))
+        for i, surnames in enumerate(articles):  # one batch per article: each judged against what is stored
+            _store(db, {f"{i}.txt": _article(surnames)})
         assert db.query("SELECT count(*), count(DISTINCT article_id) > 0 FROM documents").rows == [(len(articles), True)]
         assert db.query("SELECT sum(names_unjudged), count(*) FILTER (status <> 'completed') FROM runs").rows == [(0, 0)]

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from flows.settings import FetchPolicy
-from storage.clock import utc_now
+from storage import clock
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -114,7 +114,7 @@ class _Retryable(Exception):
 
 async def _attempt(client: httpx.AsyncClient, request: FetchRequest, policy: FetchPolicy, attempt: int) -> FetchResult:
     """One GET; returns a final result, or raises _Retryable carrying the failed one."""
-    fetched_at = utc_now()
+    fetched_at = clock.utc_now()
     headers = {}
     if request.etag:
         headers["If-None-Match"] = request.etag

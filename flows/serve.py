@@ -3,7 +3,9 @@
 With no Prefect API configured, a Prefect server is started on 127.0.0.1 as a child process (its
 state kept under data/prefect, so run history survives restarts) and stopped on exit: there is no
 server or worker to set up by hand. With PREFECT_API_URL set, the deployments are served against
-that server instead. The schedules are the ones prefect.yaml declares for workers.
+that server instead. The deployments, with their schedules, parameters and concurrency limits, are
+the ones prefect.yaml declares for workers (flows/deployments.py reads them); serve only points
+their folders and database at its own options.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from flows.deployments import declared_deployments
 from flows.settings import Settings, prefect_api_url
 from ingest.errors import NewsflowError
 
@@ -36,25 +39,36 @@ def serve_deployments(*, settings: Settings, inbox: Path, config: Path, snapshot
     with _prefect_api(prefect_home):
         from prefect import serve
 
-        from flows.prefect_flows import ingest_feeds_flow, ingest_files_flow, maintenance_flow
+        serve(*runner_deployments(settings=settings, inbox=inbox, config=config, snapshot_dir=snapshot_dir))
 
-        db = str(settings.db)
-        # to_deployment returns a coroutine only when called from async code; here it is synchronous.
-        deployments: list[Any] = [
-            ingest_files_flow.to_deployment(
-                name="inbox", interval=3600, concurrency_limit=1,
-                parameters={"paths": [str(inbox)], "db": db, "only_new": True},
-            ),
-            ingest_feeds_flow.to_deployment(
-                name="every-15-minutes", cron="*/15 * * * *", concurrency_limit=1,
-                parameters={"config": str(config), "db": db},
-            ),
-            maintenance_flow.to_deployment(
-                name="nightly", cron="30 2 * * *", concurrency_limit=1,
-                parameters={"db": db, "snapshot_dir": str(snapshot_dir)},
-            ),
+
+def runner_deployments(*, settings: Settings, inbox: Path, config: Path, snapshot_dir: Path) -> list[Any]:
+    """prefect.yaml's deployments as Prefect runner deployments of this process (imports Prefect).
+
+    Folder parameters that prefect.yaml names (`paths`, `config`, `snapshot_dir`) take serve's
+    options, and every deployment writes to serve's database.
+    """
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+    from prefect.schedules import Cron, Interval
+
+    from flows import prefect_flows
+
+    folders: dict[str, Any] = {"paths": [str(inbox)], "config": str(config), "snapshot_dir": str(snapshot_dir)}
+    deployments = []
+    for declared in declared_deployments():
+        parameters = {**declared.parameters, **{k: v for k, v in folders.items() if k in declared.parameters}}
+        schedules = [
+            Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True)) if "cron" in s
+            else Interval(s["interval"], timezone=s.get("timezone"), active=s.get("active", True))
+            for s in declared.schedules
         ]
-        serve(*deployments)
+        # to_deployment returns a coroutine only when called from async code; here it is synchronous.
+        deployments.append(getattr(prefect_flows, declared.flow).to_deployment(
+            name=declared.name, description=declared.description, tags=declared.tags,
+            parameters={**parameters, "db": str(settings.db)}, schedules=schedules,
+            concurrency_limit=ConcurrencyLimitConfig(**declared.concurrency) if declared.concurrency else None,
+        ))
+    return deployments
 
 
 @contextmanager

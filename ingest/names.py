@@ -30,7 +30,9 @@ from ingest.records import LinkEvidence, NameEvidence, NameLink, NameVariant, Pe
 
 MIN_SIMILARITY = 0.9  # Jaro-Winkler floor for a candidate pair
 MIN_FORM_LENGTH = 4  # shorter capitalised words are initials, titles or acronyms
-LONG_FORM_LENGTH = 8  # from this length two edits are allowed instead of one
+LONG_FORM_LENGTH = 8  # from this length LONG_FORM_EDITS are allowed instead of SHORT_FORM_EDITS
+SHORT_FORM_EDITS = 1
+LONG_FORM_EDITS = 2
 # Without a shared first name, a pair is proposed only when the variant is this rare in English:
 # typos are ("blinke" 0, "rodick" 0), while real words and real surnames are not ("bidet" 2.58,
 # "horan" 2.79, "browne" 3.42).
@@ -233,8 +235,8 @@ def _candidate_pairs(names: set[str], aliases: NameAliases) -> set[tuple[str, st
     forms = sorted(form for form in names if len(form) >= MIN_FORM_LENGTH and form not in honorifics)
     pairs = set()
     if len(forms) > 1:
-        distances = cdist(forms, forms, scorer=Levenshtein.distance, score_cutoff=2, dtype=np.int8)
-        rows, columns = np.nonzero(distances <= 2)
+        distances = cdist(forms, forms, scorer=Levenshtein.distance, score_cutoff=LONG_FORM_EDITS, dtype=np.int8)
+        rows, columns = np.nonzero(distances <= LONG_FORM_EDITS)
         upper = rows < columns  # each pair once, and no form paired with itself
         for i, j in zip(rows[upper], columns[upper]):
             if _similar(forms[i], forms[j], int(distances[i, j])):
@@ -248,7 +250,7 @@ def _candidate_pairs(names: set[str], aliases: NameAliases) -> set[tuple[str, st
 
 
 def _similar(a: str, b: str, distance: int) -> bool:
-    allowed = 2 if min(len(a), len(b)) >= LONG_FORM_LENGTH else 1
+    allowed = LONG_FORM_EDITS if min(len(a), len(b)) >= LONG_FORM_LENGTH else SHORT_FORM_EDITS
     return distance <= allowed and JaroWinkler.similarity(a, b) >= MIN_SIMILARITY
 
 

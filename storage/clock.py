@@ -1,8 +1,8 @@
 """The one clock of every stored timestamp and every fetch time.
 
-`ingest/` has no clock: times reach it as arguments. Tests that need a fixed time replace
-`storage.clock.utc_now` (tests/test_clock.py shows how), and a test checks that nothing else in the
-code base asks the system for the time.
+`ingest/` has no clock: times reach it as arguments. Callers look it up as `clock.utc_now()`, so a
+test that needs a fixed time replaces `storage.clock.utc_now` (tests/test_single_sources.py does),
+and a test checks that nothing else in the code base asks the system for the time.
 """
 
 from __future__ import annotations

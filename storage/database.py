@@ -22,8 +22,7 @@ import duckdb
 from ingest.names import NameAliases, load_name_aliases
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from ingest.stories import StoryThresholds
-from storage import documents, files_seen, runs
-from storage.clock import utc_now
+from storage import clock, documents, files_seen, runs
 from storage.connections import FileConnections, open_location
 from storage.errors import wrap_duckdb_errors
 from storage.feeds import due_feeds, register_feeds, update_feeds
@@ -98,7 +97,7 @@ class Database:
     ) -> None:
         """Record a run as `running`; runs whose process died without finishing become `interrupted`."""
         def start(con: duckdb.DuckDBPyConnection) -> None:
-            now = utc_now()
+            now = clock.utc_now()
             dead = [other for other in runs.running_runs(con) if self._connections.lease_is_free(other)]
             runs.mark_interrupted(con, dead, now=now)
             runs.insert_run(con, run_id, flow=flow, parameters=parameters, prefect_flow_run_id=prefect_flow_run_id,
@@ -114,7 +113,7 @@ class Database:
         `unread` counts files skipped unread in the run's counters.
         """
         return self._connections.transact(
-            lambda con: load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=skip_seen, unread=unread,
+            lambda con: load_batch(con, batch, run_id=run_id, now=clock.utc_now(), skip_seen=skip_seen, unread=unread,
                                    story_thresholds=self.story_thresholds, aliases=self.aliases)
         )
 
@@ -130,7 +129,7 @@ class Database:
     def prepare_feeds(self, feeds: Sequence[FeedConfig], /, *, force: bool) -> list[FeedState]:
         """Record the configured feeds (new ones are due at once) and return those due now."""
         def prepare(con: duckdb.DuckDBPyConnection) -> list[FeedState]:
-            now = utc_now()
+            now = clock.utc_now()
             register_feeds(con, feeds, now=now)
             return due_feeds(con, [feed.url for feed in feeds], now=now, force=force)
 
@@ -143,7 +142,7 @@ class Database:
         Items a feed already sent with the same bytes add no new document.
         """
         def store(con: duckdb.DuckDBPyConnection) -> BatchCounts:
-            counts = load_batch(con, batch, run_id=run_id, now=utc_now(), skip_seen=True,
+            counts = load_batch(con, batch, run_id=run_id, now=clock.utc_now(), skip_seen=True,
                                 story_thresholds=self.story_thresholds, aliases=self.aliases)
             update_feeds(con, updates)
             runs.count_failed_feeds(con, run_id, sum(1 for update in updates if not update.ok))
@@ -162,7 +161,7 @@ class Database:
     @wrap_duckdb_errors
     def finish_run(self, run_id: str, /, *, status: str, error: str | None = None) -> RunSummary:
         return self._connections.transact(
-            lambda con: runs.finish_run(con, run_id, status=status, error=error, now=utc_now())
+            lambda con: runs.finish_run(con, run_id, status=status, error=error, now=clock.utc_now())
         )
 
     @wrap_duckdb_errors

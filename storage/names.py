@@ -14,7 +14,15 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from ingest.names import LONG_FORM_LENGTH, MIN_FORM_LENGTH, MIN_SIMILARITY, NameAliases, judge_link
+from ingest.names import (
+    LONG_FORM_EDITS,
+    LONG_FORM_LENGTH,
+    MIN_FORM_LENGTH,
+    MIN_SIMILARITY,
+    SHORT_FORM_EDITS,
+    NameAliases,
+    judge_link,
+)
 from ingest.records import NameLink, PersonName
 from storage.arrow import registered
 
@@ -33,11 +41,14 @@ _CANDIDATES = """
     FROM new_forms n JOIN forms f ON f.given = n.given AND f.surname <> n.surname
     WHERE least(length(n.surname), length(f.surname)) >= $min_length
       AND levenshtein(n.surname, f.surname)
-          <= CASE WHEN least(length(n.surname), length(f.surname)) >= $long_length THEN 2 ELSE 1 END
+          <= CASE WHEN least(length(n.surname), length(f.surname)) >= $long_length THEN $long_edits ELSE $short_edits END
       AND jaro_winkler_similarity(n.surname, f.surname) >= $min_similarity
     ORDER BY ALL
 """
-_CANDIDATE_RULES = {"min_length": MIN_FORM_LENGTH, "long_length": LONG_FORM_LENGTH, "min_similarity": MIN_SIMILARITY}
+_CANDIDATE_RULES = {
+    "min_length": MIN_FORM_LENGTH, "long_length": LONG_FORM_LENGTH, "long_edits": LONG_FORM_EDITS,
+    "short_edits": SHORT_FORM_EDITS, "min_similarity": MIN_SIMILARITY,
+}
 
 
 def _stories_of_forms(

@@ -16,7 +16,7 @@ from storage.errors import SchemaVersionError
 from storage.lake import is_lake, lake_ddl, rollback
 from ingest.names import load_name_aliases, person_names
 from ingest.stories import StoryThresholds, sketch_texts
-from storage.clock import utc_now
+from storage import clock
 from storage.linking import link_articles
 
 
@@ -334,7 +334,7 @@ def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int
 
     An upgrade has no run and no settings: it links with the default thresholds and the shipped alias table.
     """
-    now = utc_now()
+    now = clock.utc_now()
     aliases = load_name_aliases()
     offset = 0
     while rows := con.execute(

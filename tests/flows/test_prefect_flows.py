@@ -47,7 +47,7 @@ def test_the_flow_runs_one_task_per_batch_and_records_its_run(prefect_api: str, 
 
     # 9 files in batches of 4, prepared in worker processes: three prepare tasks and three store
     # tasks, not one task per article.
-    assert asyncio.run(task_names()) == ["prepare-files-batch"] * 3 + ["store-batch"] * 3
+    assert asyncio.run(task_names()) == ["prepare-files-batch"] * 3 + ["store-files-batch"] * 3
 
 
 def test_the_cli_reports_to_a_configured_prefect_server(prefect_api: str, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from flows.settings import DEFAULT_DB, Settings, prefect_api_url
+from flows.stopping import Stopped, stop_requested, stoppable
 from ingest.errors import NewsflowError
 from ingest.shards import Shard
 from storage import Database, QueryResult, RunSummary
@@ -47,7 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        with stoppable():
+            try:
+                return int(args.handler(args))
+            except Exception:
+                if stop_requested():  # DuckDB reports a signal during a query as its own error
+                    raise Stopped(str(stop_requested())) from None
+                raise
+    except Stopped as stopped:
+        print(f"newsflow: stopped by {stopped.signal_name}; what was stored is kept "
+              "(an ingest run again with --only-new stores the rest)", file=sys.stderr)
+        return 128 + int(getattr(signal, stopped.signal_name))
     except UsageError as exc:
         print(f"newsflow: error: {exc}", file=sys.stderr)
         return 2

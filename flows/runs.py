@@ -1,4 +1,5 @@
-"""The `runs` row around a pipeline: started before the first batch, marked failed if it raises.
+"""The `runs` row around a pipeline: started before the first batch, marked failed if it raises, and
+interrupted if a signal stopped it (flows/stopping.py).
 
 The run holds a lease (storage/lock.py) from before its row exists until the block ends, so callers
 finish the run inside the block: a `running` row whose lease is free belongs to a process that died,
@@ -12,14 +13,21 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from flows.stopping import stop_requested
 from storage import Database
+
+_STOPPED = (
+    "stopped by {signal} before it finished; the batches it stored are kept, and running the same input "
+    "again with only new items (the inbox, `--only-new`) stores the rest"
+)
 
 
 @contextmanager
 def recorded_run(
     database: Database, /, *, flow: str, parameters: Mapping[str, Any], run_id: str | None, prefect_flow_run_id: str | None
 ) -> Iterator[str]:
-    """Start a `runs` row and yield its id; an exception marks the run failed, with its reason, and propagates.
+    """Start a `runs` row and yield its id; an exception marks the run failed (interrupted when a signal
+    asked to stop), with its reason, and propagates.
 
     The caller finishes a successful run itself (`Database.finish_run`), inside the block, since only it
     knows the status.
@@ -30,5 +38,8 @@ def recorded_run(
         try:
             yield run_id
         except BaseException as exc:
-            database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+            if stopped_by := stop_requested():
+                database.finish_run(run_id, status="interrupted", error=_STOPPED.format(signal=stopped_by))
+            else:
+                database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise

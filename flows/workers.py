@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
@@ -27,6 +28,13 @@ def default_worker_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def _start_worker() -> None:
+    """Lower the worker's priority, and leave Ctrl-C to the main process, which stops the pool in order
+    (a terminal sends SIGINT to every process of the foreground group, workers included)."""
+    os.nice(WORKER_NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Workers:
     """`count` worker processes, or the calling thread itself when `count` is 1."""
 
@@ -39,7 +47,7 @@ class Workers:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["__main__", "flows.files", "flows.worker_preload"])
             self._pool = ProcessPoolExecutor(
-                max_workers=self.count, mp_context=context, initializer=os.nice, initargs=(WORKER_NICENESS,)
+                max_workers=self.count, mp_context=context, initializer=_start_worker
             )
         return self
 

@@ -24,7 +24,7 @@ from flows.cli import main
 POINTS: dict[str, tuple[Any, str, bool]] = {  # owner, attribute, die after the call instead of before
     "parsing": (ingest.batch, "build_article", False),
     "loading": (storage.load, "_insert_documents", False),
-    "committing": (storage.load, "_record_files", False),
+    "committing": (storage.load, "record_files", False),  # the last statement of a batch transaction
     "between": (storage.database.Database, "add_batch", True),
     "between-feeds": (storage.database.Database, "add_feed_batch", True),
 }

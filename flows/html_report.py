@@ -110,7 +110,7 @@ def _agencies_over_time_section(data: OverviewData) -> tuple[str, str, str]:
     for period, agency, group, count in data.agencies_over_time:
         series[f"{agency} ({group})"][period] = count
     top = sorted(series, key=lambda name: -sum(series[name].values()))[:8]
-    all_periods = sorted(periods)
+    all_periods = [p for p, _ in data.published]
     figure, axes = _figure()
     _draw_series(axes, {name: [(p, series[name].get(p, 0)) for p in all_periods] for name in top})
     axes.set_ylabel(f"articles per {data.period}")
@@ -149,8 +149,10 @@ def _names_section(data: OverviewData) -> tuple[str, str, str]:
     )
     table = ("<table><tr><th>found</th><th>written as</th><th>articles repaired</th><th>articles proposed</th></tr>"
              f"{rows}</table>")
-    note = ("The spellings found most often, and the form they were repaired to (strong evidence) or that is "
-            "proposed for review; the name_review view has each one with its evidence.")
+    shown = f"the {len(data.name_pairs)} most frequent of {data.name_pair_count:,} pairs" \
+        if data.name_pair_count > len(data.name_pairs) else f"all {data.name_pair_count:,} pairs"
+    note = (f"Spellings found in articles and the form they were repaired to (strong evidence) or that is "
+            f"proposed for review, repairs first: {shown}. The name_review view has each one with its evidence.")
     return heading, html.escape(note), table
 
 
@@ -162,18 +164,21 @@ def _quarantine_section(data: OverviewData) -> tuple[str, str, str]:
     return heading, "See the quarantine table for each item and what to do about it.", image
 
 
-def _figure() -> tuple[Figure, Axes]:
+def _figure(height: int = HEIGHT) -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure  # imported here: ~1 s, and only this command draws
 
-    figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
+    figure = Figure(figsize=(WIDTH / DPI, height / DPI), dpi=DPI)
     return figure, figure.add_subplot()
 
 
 def _draw_series(axes: Axes, series: dict[str, Sequence[tuple[date, int]]]) -> None:
-    """One line per series (markers when there are few points): one artist each, whatever the span."""
+    """One step line per series over every period (empty ones at 0): one artist each, whatever the span."""
     for name, points in series.items():
-        marker = "o" if len(points) <= 40 else None
-        axes.plot([p for p, _ in points], [n for _, n in points], label=name, marker=marker, markersize=3)
+        periods, counts = [p for p, _ in points], [n for _, n in points]
+        line = axes.step(periods, counts, where="mid", label=name, marker="o" if len(points) <= 40 else None,
+                         markersize=3)[0]
+        if len(series) == 1:
+            axes.fill_between(periods, counts, step="mid", alpha=0.25, color=line.get_color())
     axes.set_ylim(bottom=0)
     _whole_numbers(axes.yaxis)
     if len(series) > 1:
@@ -182,13 +187,14 @@ def _draw_series(axes: Axes, series: dict[str, Sequence[tuple[date, int]]]) -> N
 
 
 def _bar_chart(labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:
-    figure, axes = _figure()
+    height = max(130, min(HEIGHT, 70 + 26 * len(labels)))  # a few bars get a short chart, not fat bars
+    figure, axes = _figure(height)
     axes.barh(list(reversed(labels)), list(reversed(values)))
     axes.set_xlabel(xlabel)
-    axes.tick_params(axis="y", labelsize=7)
+    axes.tick_params(axis="y", labelsize=8)
     if all(float(v).is_integer() for v in values):
         _whole_numbers(axes.xaxis)
-    return _png_img(figure, xlabel)
+    return _png_img(figure, xlabel, height)
 
 
 def _whole_numbers(axis: Axis) -> None:
@@ -198,12 +204,12 @@ def _whole_numbers(axis: Axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _png_img(figure: Figure, alt: str) -> str:
+def _png_img(figure: Figure, alt: str, height: int = HEIGHT) -> str:
     buffer = io.BytesIO()
     figure.set_layout_engine("tight")
     figure.savefig(buffer, format="png", dpi=DPI)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{encoded}" width="{WIDTH}" height="{HEIGHT}" alt="{html.escape(alt)}">'
+    return f'<img src="data:image/png;base64,{encoded}" width="{WIDTH}" height="{height}" alt="{html.escape(alt)}">'
 
 
 def _short(text: str, limit: int) -> str:

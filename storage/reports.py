@@ -74,18 +74,19 @@ class OverviewData:
 
     totals: dict[str, int]  # documents, articles, stories, sources, quarantined
     undated: int  # of the articles counted, those with no publication date (left out of time series)
-    period: str  # what one point of a time series covers: day, week, month or year
+    period: str  # what one point of a time series covers: day, week, month, year or decade
     published: list[tuple[date, int]]  # (first day of the period, articles published in it)
     agencies: list[tuple[str, str, int]]  # (agency, role group of ROLE_GROUPS, articles), the top agencies
     agencies_over_time: list[tuple[date, str, str, int]]  # (period, agency, role group, articles), dated only
     largest_stories: list[tuple[str, int, int]]  # (title, documents, sources) of stories with several documents
     duplicates: list[tuple[str, int, int]]  # (source: a feed URL or a files folder, documents, duplicates)
-    name_pairs: list[tuple[str, str, int, int]]  # (variant, canonical, articles repaired, articles proposed)
+    name_pairs: list[tuple[str, str, int, int]]  # (variant, canonical, articles repaired, articles proposed), top
+    name_pair_count: int  # distinct (variant, canonical) pairs in all
     quarantine: list[tuple[str, int]]  # (reason, items)
 
 
 def period_for(first: date, last: date, /) -> str:
-    """The time series' step for a span of days: at most about 100 points, so drawing stays cheap."""
+    """The time series' step for a span of days: at most about a hundred points, whatever the span."""
     days = (last - first).days
     if days <= 92:
         return "day"
@@ -93,7 +94,7 @@ def period_for(first: date, last: date, /) -> str:
         return "week"
     if days <= 10 * 366:
         return "month"
-    return "year"
+    return "year" if days <= 100 * 366 else "decade"
 
 
 def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int = 10) -> OverviewData:
@@ -132,6 +133,8 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
         largest_stories=_largest_stories(con, since=first_day, top=top),
         duplicates=_duplicates_by_source(con, top=top),
         name_pairs=_name_pairs(con, top=2 * top),
+        name_pair_count=int((con.execute("SELECT count(*) FROM (SELECT DISTINCT variant, canonical FROM name_variants)")
+                             .fetchone() or (0,))[0]),
         quarantine=_quarantine(con, since=first_day),
     )
 
@@ -143,10 +146,17 @@ def _role_group_sql() -> str:
 
 
 def _published(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[date, int]]:
+    """Every period from the first dated article's to the last's, empty ones as 0 (a line must not skip them)."""
     rows = con.execute(
-        "SELECT CAST(date_trunc($period, published) AS DATE) AS p, count(*) FROM report_articles "
-        "WHERE published IS NOT NULL GROUP BY p ORDER BY p",
-        {"period": period},
+        f"""
+        WITH span AS (SELECT date_trunc('{period}', min(published)) AS first, date_trunc('{period}', max(published)) AS last
+                      FROM report_articles),
+             periods AS (SELECT CAST(unnest(generate_series(CAST(first AS TIMESTAMP), CAST(last AS TIMESTAMP),
+                                                            INTERVAL '1 {period}')) AS DATE) AS p FROM span),
+             counted AS (SELECT CAST(date_trunc('{period}', published) AS DATE) AS p, count(*) AS n
+                         FROM report_articles WHERE published IS NOT NULL GROUP BY p)
+        SELECT p, coalesce(n, 0) FROM periods LEFT JOIN counted USING (p) ORDER BY p
+        """
     ).fetchall()
     return [(p, int(n)) for p, n in rows]
 
@@ -223,7 +233,7 @@ def _name_pairs(con: duckdb.DuckDBPyConnection, *, top: int) -> list[tuple[str, 
     rows = con.execute(
         """
         SELECT variant, canonical, count(*) FILTER (WHERE applied), count(*) FILTER (WHERE NOT applied)
-        FROM name_variants GROUP BY ALL ORDER BY count(*) DESC, variant, canonical LIMIT $top
+        FROM name_variants GROUP BY ALL ORDER BY 3 DESC, count(*) DESC, variant, canonical LIMIT $top
         """,
         {"top": top},
     ).fetchall()

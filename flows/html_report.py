@@ -67,8 +67,9 @@ def render_report(data: OverviewData, /, *, title: str) -> str:
 
 def _published_section(data: OverviewData) -> tuple[str, str, str]:
     dated = sum(n for _, n in data.published)
+    undated = "1 article carries" if data.undated == 1 else f"{data.undated:,} articles carry"
     note = (f"{dated:,} articles by publication date, one point per {data.period}. "
-            f"{data.undated:,} articles carry no publication date and are not shown.")
+            f"{undated} no publication date and {'is' if data.undated == 1 else 'are'} not shown.")
     if not data.published:
         return "Articles published over time", html.escape(f"No article carries a publication date ({data.undated:,} without one)."), ""
     figure, axes = _figure()

@@ -174,8 +174,10 @@ def _figure(height: int = HEIGHT) -> tuple[Figure, Axes]:
 
 def _draw_series(axes: Axes, series: dict[str, Sequence[tuple[date, int]]]) -> None:
     """One step line per series over every period (empty ones at 0): one artist each, whatever the span."""
+    import numpy as np
+
     for name, points in series.items():
-        periods, counts = [p for p, _ in points], [n for _, n in points]
+        periods, counts = np.array([p for p, _ in points], dtype="datetime64[D]"), [n for _, n in points]
         line = axes.step(periods, counts, where="mid", label=name, marker="o" if len(points) <= 40 else None,
                          markersize=3)[0]
         if len(series) == 1:

@@ -29,6 +29,7 @@ from flows.stopping import Stopped, stop_requested, stoppable
 from ingest.errors import NewsflowError
 from ingest.shards import Shard
 from storage import Database, QueryResult, RunSummary
+from storage.user_query import read_statements
 
 _MAX_CELL = 80  # characters shown per cell in table output
 DEFAULT_FEEDS_CONFIG = "feeds.toml"
@@ -80,6 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="newsflow", description="Ingest news into DuckDB and query it.")
     parser.add_argument("--version", action="version", version=f"newsflow {version('newsflow')}")
+    _add_db_option(parser, dest="global_db")  # `newsflow --db X sql ...` as well as `newsflow sql --db X ...`
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
     ingest = commands.add_parser("ingest", help="ingest articles from a source")
@@ -139,7 +141,8 @@ def _build_parser() -> argparse.ArgumentParser:
         help="write an HTML report with charts",
         description="Write a self-contained HTML page (charts as PNG images, no JavaScript) to DIR/report.html.",
     )
-    report.add_argument("--out", default="data/report", metavar="DIR", help="output folder (default: data/report)")
+    report.add_argument("--out", default="data/report", metavar="DIR",
+                        help="output folder, created if needed; its report.html is replaced (default: data/report)")
     report.add_argument("--since", type=_day, metavar="DATE", help="only figures from this day on (YYYY-MM-DD)")
     _add_db_option(report)
     report.set_defaults(handler=_report)
@@ -150,14 +153,17 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Write every table as Parquet files, dated tables partitioned by day (readable by DuckDB, Polars, Spark).",
     )
     export.add_argument("--format", choices=("parquet",), default="parquet", help="output format (default: parquet)")
-    export.add_argument("--out", default="data/export", metavar="DIR", help="output folder (default: data/export)")
+    export.add_argument("--out", default="data/export", metavar="DIR",
+                        help="output folder, created if needed; earlier exports in it are replaced (default: data/export)")
     _add_db_option(export)
     export.set_defaults(handler=_export)
 
     sql = commands.add_parser(
         "sql",
         help="run a read-only SQL query",
-        description="Run a SQL query on a read-only connection to the database.",
+        description="Run SQL that reads (SELECT, WITH, FROM, DESCRIBE, SHOW, SUMMARIZE, PRAGMA, EXPLAIN) on a "
+        "read-only connection; anything that writes, COPY included, is refused. Several statements separated "
+        "by ';' run in turn, each result printed (table format only).",
     )
     sql.add_argument("query", metavar="SQL", help='for example: "SELECT title FROM articles LIMIT 5"')
     _add_db_option(sql)
@@ -166,9 +172,10 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_db_option(parser: argparse.ArgumentParser) -> None:
+def _add_db_option(parser: argparse.ArgumentParser, *, dest: str = "db") -> None:
     parser.add_argument(
         "--db",
+        dest=dest,
         metavar="DB",
         help="DuckDB file, or a DuckLake as 'ducklake:postgres:dbname=... data_path=DIR' "
              "(default: $NEWSFLOW_DB, else data/news.duckdb)",
@@ -177,7 +184,7 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
 
 def _settings(args: argparse.Namespace) -> Settings:
     try:
-        return Settings.from_env(db=args.db)
+        return Settings.from_env(db=args.db or args.global_db)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -191,7 +198,7 @@ def _ingest_files(args: argparse.Namespace) -> int:
         raise UsageError("NEWSFLOW_TASK_RUNNER=dask runs batches as Prefect tasks: it needs a Prefect API "
                          "(PREFECT_API_URL, or `newsflow serve`)")
     started = time.monotonic()
-    if prefect_api_url():
+    if _reachable_prefect_api():
         from flows.prefect_flows import ingest_files_flow  # imports Prefect: only when it will be used
 
         summary = ingest_files_flow(paths=list(args.paths), db=str(settings.db), only_new=args.only_new)
@@ -215,7 +222,7 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
             raise UsageError(f"no feeds given: pass --config FILE or --feed URL (there is no ./{DEFAULT_FEEDS_CONFIG})")
         config = DEFAULT_FEEDS_CONFIG
     started = time.monotonic()
-    if prefect_api_url():
+    if _reachable_prefect_api():
         from flows.prefect_flows import ingest_feeds_flow
 
         result = ingest_feeds_flow(config=config, feeds=list(args.feed), db=str(settings.db), force=args.force,
@@ -229,6 +236,32 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
     print(f"{result.due:,} feeds due, {result.due - len(result.failures):,} read, {len(result.failures):,} failed")
     _print_run(result.run, settings.database(), time.monotonic() - started, result.failures)
     return 1 if result.run.status == "failed" else 0
+
+
+def _reachable_prefect_api() -> str | None:
+    """The configured Prefect API, once it has answered; None when none is configured.
+
+    Checked before a run starts, so that a stopped server costs one line and nothing else, instead of
+    Prefect's traceback part-way into a run. Only a failure to connect counts: any HTTP answer means a
+    server is there.
+    """
+    url = prefect_api_url()
+    if url is None:
+        return None
+    import httpx  # ~0.1 s; only runs that will import Prefect (1.3-2.1 s) pay for it
+
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=10)
+    except httpx.TransportError as exc:
+        if os.environ.get("PREFECT_API_URL"):
+            where, fix = "PREFECT_API_URL", "unset PREFECT_API_URL"
+        else:
+            where, fix = "the active Prefect profile", "run `prefect config unset PREFECT_API_URL`"
+        raise NewsflowError(
+            f"the Prefect API at {url} ({where}) does not answer ({type(exc).__name__}): start that server, "
+            f"or {fix} to run without Prefect; nothing was read or stored"
+        ) from None
+    return url
 
 
 def _positive(value: str) -> int:
@@ -255,12 +288,21 @@ def _day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {value!r}") from None
 
 
+def _output_folder(value: str) -> Path:
+    """`--out` of report and export: a folder, which may exist already, but not a file."""
+    folder = Path(value).expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out names a folder to write into, but {value} is a file; pass a folder")
+    return folder
+
+
 def _report(args: argparse.Namespace) -> int:
     from flows.html_report import write_report
 
+    folder = _output_folder(args.out)
     database = _settings(args).database()
     since = f" since {args.since.isoformat()}" if args.since else ""
-    path = write_report(database.overview(since=args.since), Path(args.out).absolute(),
+    path = write_report(database.overview(since=args.since), folder,
                         title=f"newsflow report: {database.short_name}{since}")
     print(path)
     return 0
@@ -279,7 +321,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    written = _settings(args).database().export_parquet(Path(args.out).absolute())
+    written = _settings(args).database().export_parquet(_output_folder(args.out))
     for table, folder in written.items():
         print(f"{table:<14} {folder}")
     return 0
@@ -289,6 +331,8 @@ def _serve(args: argparse.Namespace) -> int:
     from flows.serve import serve_deployments
 
     settings = _settings(args)
+    _check_feeds_config(Path(args.config))
+    _reachable_prefect_api()
     inbox = Path(args.inbox).absolute()
     inbox.mkdir(parents=True, exist_ok=True)
     serve_deployments(
@@ -299,6 +343,18 @@ def _serve(args: argparse.Namespace) -> int:
         prefect_home=(settings.db.parent if isinstance(settings.db, Path) else DEFAULT_DB.parent.absolute()) / "prefect",
     )
     return 0
+
+
+def _check_feeds_config(config: Path) -> None:
+    """Refuse to serve a feeds deployment that would fail every 15 minutes for want of its config."""
+    from flows.feeds import FeedsConfigError, load_feeds_config
+
+    try:
+        load_feeds_config(config)
+    except FeedsConfigError as exc:
+        hint = ("; copy examples/local-feeds.toml (example feeds served from this checkout) or examples/feeds.toml "
+                f"(real outlets, over the internet) to {config}, or pass --config FILE") if not config.exists() else ""
+        raise UsageError(f"{exc}{hint}") from None
 
 
 def _print_run(summary: RunSummary, database: Database, elapsed: float, failures: Sequence[tuple[str, str]] = ()) -> None:
@@ -328,9 +384,16 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _sql(args: argparse.Namespace) -> int:
-    result = _settings(args).database().query(args.query)
+    statements = read_statements(args.query)
+    if len(statements) > 1 and args.format != "table":
+        raise UsageError(f"--format {args.format} prints one result, but the SQL holds {len(statements)} statements; "
+                         "run them one at a time")
+    database = _settings(args).database()
     writers = {"table": _write_table, "csv": _write_csv, "json": _write_json}
-    writers[args.format](result, sys.stdout)
+    for number, statement in enumerate(statements):
+        if number:
+            sys.stdout.write("\n")
+        writers[args.format](database.query(statement), sys.stdout)
     return 0
 
 

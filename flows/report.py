@@ -55,23 +55,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def overview_markdown(data: OverviewData, /, *, top: int = 10) -> str:
+def overview_markdown(data: OverviewData, /) -> str:
     """The report page's figures as Markdown (the maintenance flow's artifact)."""
-    supplied: dict[str, int] = {}
-    cited: dict[str, int] = {}
-    for target, rows in ((supplied, data.supplied), (cited, data.cited)):
-        for _, agency, count in rows:
-            target[agency] = target.get(agency, 0) + count
-    lines = ["# newsflow overview", "", " · ".join(f"{value:,} {name}" for name, value in data.totals.items()), ""]
-    for heading, counts in (("Supplying agencies (dateline, credit)", supplied), ("Cited agencies", cited)):
-        lines += [f"## {heading}", "", "| agency | articles |", "|---|---:|"]
-        lines += [f"| {a} | {n:,} |" for a, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[:top]] + [""]
-    lines += ["## Largest stories", "", "| story | documents | sources |", "|---|---:|---:|"]
+    lines = ["# newsflow overview", "", " · ".join(f"{value:,} {name}" for name, value in data.totals.items()),
+             "", f"{data.undated:,} articles carry no publication date.", ""]
+    lines += ["## Agencies by role", "", "| agency | role | articles |", "|---|---|---:|"]
+    lines += [f"| {a} | {r} | {n:,} |" for a, r, n in sorted(data.agencies, key=lambda x: (-x[2], x[0], x[1]))] + [""]
+    lines += ["## Stories that arrived more than once", "", "| story | documents | sources |", "|---|---:|---:|"]
     lines += [f"| {_cell(t)} | {d:,} | {s:,} |" for t, d, s in data.largest_stories] + [""]
-    lines += ["## Duplicate rate by source", "", "| source | documents | duplicate rate |", "|---|---:|---:|"]
-    lines += [f"| {_cell(u)} | {d:,} | {r:.1%} |" for u, d, r in data.duplicate_rates] + [""]
-    lines += ["## Name variants", "", "| evidence | repaired | rows |", "|---|---|---:|"]
-    lines += [f"| {e} | {'yes' if a else 'proposal'} | {n:,} |" for e, a, n in data.name_variants] + [""]
+    lines += ["## Duplicates by source (feed or folder)", "", "| source | documents | duplicates |", "|---|---:|---:|"]
+    lines += [f"| {_cell(u)} | {d:,} | {n:,} |" for u, d, n in data.duplicates] + [""]
+    lines += ["## Name repairs and proposals", "", "| found | written as | repaired | proposed |", "|---|---|---:|---:|"]
+    lines += [f"| {_cell(v)} | {_cell(c)} | {a:,} | {p:,} |" for v, c, a, p in data.name_pairs] + [""]
     lines += ["## Quarantine reasons", "", "| reason | items |", "|---|---:|"]
     lines += [f"| {r} | {n:,} |" for r, n in data.quarantine]
     return "\n".join(lines) + "\n"

@@ -92,6 +92,7 @@ def _prefect_api(prefect_home: Path) -> Iterator[None]:
         os.environ["PREFECT_HOME"] = str(prefect_home)
         os.environ["PREFECT_API_URL"] = url
         print(f"newsflow: local Prefect server at {url.removesuffix('/api')} (log: {prefect_home / 'server.log'})")
+        print(f"newsflow: in another shell, `export PREFECT_API_URL={url}` to reach these deployments", flush=True)
         yield
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -14,15 +14,14 @@ import duckdb_extension_fts
 
 from storage.extensions import load_extension, sql_literal
 
-SNAPSHOT_TABLES = {
-    # table -> the timestamp column whose date partitions its snapshot
+PARTITION_COLUMNS = {
+    # table -> the timestamp column whose date partitions its export (tables that grow by day)
     "articles": "first_seen_at",
     "documents": "ingested_at",
     "stories": "first_seen_at",
     "quarantine": "quarantined_at",
     "runs": "started_at",
 }
-UNPARTITIONED_TABLES = ("agency_tags", "name_variants", "feeds")
 
 
 def load_fts(con: duckdb.DuckDBPyConnection, /) -> None:
@@ -41,20 +40,39 @@ def checkpoint(con: duckdb.DuckDBPyConnection, /) -> None:
     con.execute("FORCE CHECKPOINT")
 
 
+def exported_tables(con: duckdb.DuckDBPyConnection, /) -> list[str]:
+    """Every table of the database, from its catalog: a table added by a migration is exported too.
+
+    Views are left out: each is a query over these tables (docs/schema.md), so it can be run over the
+    Parquet files as well. The search index's tables (schema `fts_main_articles`) are rebuilt, not exported.
+    """
+    rows = con.execute(
+        """
+        SELECT table_name FROM duckdb_tables()
+        WHERE database_name = current_database() AND schema_name = current_schema() AND NOT temporary
+        ORDER BY table_name
+        """
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def export_parquet(con: duckdb.DuckDBPyConnection, folder: Path, /) -> dict[str, Path]:
-    """Write every table as Parquet under `folder/<table>/`, dated tables partitioned by `day=`."""
+    """Write every table as Parquet under `folder/<table>/`, dated tables partitioned by `day=`.
+
+    What an earlier export left in `folder/<table>/` is replaced, so the folder holds one export.
+    """
     written = {}
     folder.mkdir(parents=True, exist_ok=True)
-    for table, column in SNAPSHOT_TABLES.items():
+    for table in exported_tables(con):
         target = folder / table
-        con.execute(
-            f"COPY (SELECT *, CAST({column} AS DATE) AS day FROM {table}) TO {sql_literal(str(target))} "
-            "(FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE true)"
-        )
-        written[table] = target
-    for table in UNPARTITIONED_TABLES:
-        target = folder / table
-        target.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY {table} TO {sql_literal(str(target / 'data.parquet'))} (FORMAT parquet)")
+        column = PARTITION_COLUMNS.get(table)
+        if column:
+            con.execute(
+                f"COPY (SELECT *, CAST({column} AS DATE) AS day FROM {table}) TO {sql_literal(str(target))} "
+                "(FORMAT parquet, PARTITION_BY (day), OVERWRITE true)"
+            )
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            con.execute(f"COPY {table} TO {sql_literal(str(target / 'data.parquet'))} (FORMAT parquet)")
         written[table] = target
     return written

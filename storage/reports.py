@@ -59,23 +59,48 @@ def run_report(con: duckdb.DuckDBPyConnection, run_id: str, /) -> RunReport:
     )
 
 
+ROLE_GROUPS = {
+    # role group shown in the report -> the agency_tags roles it covers (roles are never added up)
+    "supplied": ("dateline", "credit"),
+    "cited": ("cited",),
+    "image_credit": ("image_credit",),
+}
+TOP_AGENCIES = 8
+
+
 @dataclass(frozen=True)
 class OverviewData:
-    """What the `newsflow report` page shows, read from the views."""
+    """What the `newsflow report` page shows. Time series count articles by publication date only."""
 
     totals: dict[str, int]  # documents, articles, stories, sources, quarantined
-    supplied: list[tuple[date, str, int]]  # (day, agency, articles) with role dateline or credit
-    cited: list[tuple[date, str, int]]  # (day, agency, articles) with role cited
-    largest_stories: list[tuple[str, int, int]]  # (title, documents, sources)
-    duplicate_rates: list[tuple[str, int, float]]  # (source, documents, duplicate rate), largest sources
-    name_variants: list[tuple[str, bool, int]]  # (evidence, applied, rows)
+    undated: int  # of the articles counted, those with no publication date (left out of time series)
+    period: str  # what one point of a time series covers: day, week, month, year or decade
+    published: list[tuple[date, int]]  # (first day of the period, articles published in it)
+    agencies: list[tuple[str, str, int]]  # (agency, role group of ROLE_GROUPS, articles), the top agencies
+    agencies_over_time: list[tuple[date, str, str, int]]  # (period, agency, role group, articles), dated only
+    largest_stories: list[tuple[str, int, int]]  # (title, documents, sources) of stories with several documents
+    duplicates: list[tuple[str, int, int]]  # (source: a feed URL or a files folder, documents, duplicates)
+    name_pairs: list[tuple[str, str, int, int]]  # (variant, canonical, articles repaired, articles proposed), top
+    name_pair_count: int  # distinct (variant, canonical) pairs in all
     quarantine: list[tuple[str, int]]  # (reason, items)
 
 
+def period_for(first: date, last: date, /) -> str:
+    """The time series' step for a span of days: at most about a hundred points, whatever the span."""
+    days = (last - first).days
+    if days <= 92:
+        return "day"
+    if days <= 2 * 366:
+        return "week"
+    if days <= 10 * 366:
+        return "month"
+    return "year" if days <= 100 * 366 else "decade"
+
+
 def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int = 10) -> OverviewData:
-    """Figures for the report page; `since` limits dated figures to articles first seen or published since."""
+    """Figures for the report page; `since` keeps articles published (else first seen) from that day on."""
     first_day = since or date(1, 1, 1)
-    params = {"since": first_day, "top": top}
+    params = {"since": first_day}
     totals = con.execute(
         """
         SELECT (SELECT count(*) FROM documents WHERE CAST(ingested_at AS DATE) >= $since),
@@ -84,41 +109,140 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
                (SELECT count(DISTINCT source_uri) FROM documents WHERE CAST(ingested_at AS DATE) >= $since),
                (SELECT count(*) FROM quarantine WHERE CAST(quarantined_at AS DATE) >= $since)
         """,
-        {"since": first_day},
-    ).fetchone() or (0, 0, 0, 0, 0)
-
-    def by_day(roles: str) -> list[tuple[date, str, int]]:
-        rows = con.execute(
-            f"""
-            SELECT CAST(coalesce(a.published_at, a.first_seen_at) AS DATE) AS day, t.agency,
-                   count(DISTINCT t.article_id)  -- an article both datelined and credited counts once
-            FROM agency_tags t JOIN articles a USING (article_id)
-            WHERE t.role IN ({roles}) AND day >= $since GROUP BY ALL ORDER BY day, t.agency
-            """,
-            {"since": first_day},
-        ).fetchall()
-        return [(d, str(a), int(n)) for d, a, n in rows]
-
-    stories = con.execute(
-        "SELECT title, documents, sources FROM story_overview WHERE CAST(last_seen_at AS DATE) >= $since "
-        "ORDER BY documents DESC, title LIMIT $top",
         params,
-    ).fetchall()
-    duplicates = con.execute(
-        "SELECT source_uri, documents, duplicate_rate FROM source_duplicates ORDER BY documents DESC, source_uri LIMIT $top",
-        {"top": top},
-    ).fetchall()
-    names = con.execute("SELECT evidence, applied, count(*) FROM name_review GROUP BY ALL ORDER BY ALL").fetchall()
-    quarantine = con.execute(
-        "SELECT reason, items FROM quarantine_by_reason WHERE CAST(last_at AS DATE) >= $since ORDER BY items DESC, reason",
-        {"since": first_day},
-    ).fetchall()
+    ).fetchone() or (0, 0, 0, 0, 0)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE report_articles AS
+        SELECT article_id, CAST(published_at AS DATE) AS published
+        FROM articles WHERE CAST(coalesce(published_at, first_seen_at) AS DATE) >= $since
+        """,
+        params,
+    )
+    span = con.execute("SELECT min(published), max(published), count(*) FILTER (WHERE published IS NULL) "
+                       "FROM report_articles").fetchone() or (None, None, 0)
+    period = period_for(span[0], span[1]) if span[0] is not None else "day"
+    agencies = _agencies_by_role(con)
     return OverviewData(
         totals=dict(zip(("documents", "articles", "stories", "sources", "quarantined"), map(int, totals))),
-        supplied=by_day("'dateline', 'credit'"),
-        cited=by_day("'cited'"),
-        largest_stories=[(str(t), int(d), int(s)) for t, d, s in stories],
-        duplicate_rates=[(str(u), int(d), float(r)) for u, d, r in duplicates],
-        name_variants=[(str(e), bool(a), int(n)) for e, a, n in names],
-        quarantine=[(str(r), int(n)) for r, n in quarantine],
+        undated=int(span[2]),
+        period=period,
+        published=_published(con, period),
+        agencies=agencies,
+        agencies_over_time=_agencies_over_time(con, period, sorted({a for a, _, _ in agencies})),
+        largest_stories=_largest_stories(con, since=first_day, top=top),
+        duplicates=_duplicates_by_source(con, top=top),
+        name_pairs=_name_pairs(con, top=2 * top),
+        name_pair_count=int((con.execute("SELECT count(*) FROM (SELECT DISTINCT variant, canonical FROM name_variants)")
+                             .fetchone() or (0,))[0]),
+        quarantine=_quarantine(con, since=first_day),
     )
+
+
+def _role_group_sql() -> str:
+    return "CASE " + " ".join(
+        f"WHEN t.role IN ({', '.join(repr(r) for r in roles)}) THEN '{group}'" for group, roles in ROLE_GROUPS.items()
+    ) + " END"
+
+
+def _published(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[date, int]]:
+    """Every period from the first dated article's to the last's, empty ones as 0 (a line must not skip them)."""
+    rows = con.execute(
+        f"""
+        WITH span AS (SELECT date_trunc('{period}', min(published)) AS first, date_trunc('{period}', max(published)) AS last
+                      FROM report_articles),
+             periods AS (SELECT CAST(unnest(generate_series(CAST(first AS TIMESTAMP), CAST(last AS TIMESTAMP),
+                                                            INTERVAL '1 {period}')) AS DATE) AS p FROM span),
+             counted AS (SELECT CAST(date_trunc('{period}', published) AS DATE) AS p, count(*) AS n
+                         FROM report_articles WHERE published IS NOT NULL GROUP BY p)
+        SELECT p, coalesce(n, 0) FROM periods LEFT JOIN counted USING (p) ORDER BY p
+        """
+    ).fetchall()
+    return [(p, int(n)) for p, n in rows]
+
+
+def _agencies_by_role(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    rows = con.execute(
+        f"""
+        WITH grouped AS (
+            SELECT t.agency, {_role_group_sql()} AS role_group,
+                   count(DISTINCT t.article_id) AS articles  -- an article both datelined and credited counts once
+            FROM agency_tags t SEMI JOIN report_articles r USING (article_id)
+            WHERE role_group IS NOT NULL GROUP BY ALL
+        ), top AS (
+            SELECT agency FROM grouped GROUP BY agency ORDER BY max(articles) DESC, agency LIMIT $top
+        )
+        SELECT agency, role_group, articles FROM grouped SEMI JOIN top USING (agency) ORDER BY agency, role_group
+        """,
+        {"top": TOP_AGENCIES},
+    ).fetchall()
+    return [(str(a), str(g), int(n)) for a, g, n in rows]
+
+
+def _agencies_over_time(
+    con: duckdb.DuckDBPyConnection, period: str, agencies: list[str]
+) -> list[tuple[date, str, str, int]]:
+    rows = con.execute(
+        f"""
+        SELECT CAST(date_trunc($period, r.published) AS DATE) AS p, t.agency, {_role_group_sql()} AS role_group,
+               count(DISTINCT t.article_id)
+        FROM agency_tags t JOIN report_articles r USING (article_id)
+        WHERE r.published IS NOT NULL AND role_group IN ('supplied', 'cited') AND list_contains($agencies, t.agency)
+        GROUP BY ALL ORDER BY p, t.agency, role_group
+        """,
+        {"period": period, "agencies": agencies},
+    ).fetchall()
+    return [(p, str(a), str(g), int(n)) for p, a, g, n in rows]
+
+
+def _largest_stories(con: duckdb.DuckDBPyConnection, *, since: date, top: int) -> list[tuple[str, int, int]]:
+    rows = con.execute(
+        """
+        WITH copies AS (
+            SELECT a.story_id, count(*) AS documents, count(DISTINCT d.source_uri) AS sources
+            FROM documents d JOIN articles a USING (article_id)
+            GROUP BY a.story_id HAVING count(*) > 1
+        )
+        SELECT r.title, c.documents, c.sources
+        FROM copies c JOIN stories s USING (story_id) JOIN articles r ON r.article_id = s.representative_article_id
+        WHERE CAST(s.last_seen_at AS DATE) >= $since
+        ORDER BY c.documents DESC, r.title LIMIT $top
+        """,
+        {"since": since, "top": top},
+    ).fetchall()
+    return [(str(t), int(d), int(s)) for t, d, s in rows]
+
+
+def _duplicates_by_source(con: duckdb.DuckDBPyConnection, *, top: int) -> list[tuple[str, int, int]]:
+    """Per feed, or per folder of files (one file is one document, so a file alone says nothing)."""
+    rows = con.execute(
+        """
+        WITH firsts AS (SELECT article_id, min(document_id) AS first_document_id FROM documents GROUP BY article_id)
+        SELECT CASE WHEN d.source_kind = 'file' THEN regexp_replace(d.source_uri, '/[^/]*$', '')
+                    ELSE d.source_uri END AS source,
+               count(*) AS documents, count(*) FILTER (WHERE d.document_id <> f.first_document_id) AS duplicates
+        FROM documents d JOIN firsts f USING (article_id)
+        GROUP BY source ORDER BY documents DESC, source LIMIT $top
+        """,
+        {"top": top},
+    ).fetchall()
+    return [(str(s), int(d), int(n)) for s, d, n in rows]
+
+
+def _name_pairs(con: duckdb.DuckDBPyConnection, *, top: int) -> list[tuple[str, str, int, int]]:
+    rows = con.execute(
+        """
+        SELECT variant, canonical, count(*) FILTER (WHERE applied), count(*) FILTER (WHERE NOT applied)
+        FROM name_variants GROUP BY ALL ORDER BY 3 DESC, count(*) DESC, variant, canonical LIMIT $top
+        """,
+        {"top": top},
+    ).fetchall()
+    return [(str(v), str(c), int(a), int(p)) for v, c, a, p in rows]
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, *, since: date) -> list[tuple[str, int]]:
+    rows = con.execute(
+        "SELECT reason, items FROM quarantine_by_reason WHERE CAST(last_at AS DATE) >= $since ORDER BY items DESC, reason",
+        {"since": since},
+    ).fetchall()
+    return [(str(r), int(n)) for r, n in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -120,6 +121,7 @@ def test_deployments_run_on_a_real_server_and_worker(prefect_server: dict[str, s
             assert run.returncode == 0, run.stdout + run.stderr + _tail(worker.log)
     finally:
         worker.stop()
+    _a_worker_without_newsflow_home_fails_its_pull_step_saying_why(env, run_args, tmp_path)
 
     rows = Database(db).query("SELECT flow, status, prefect_flow_run_id IS NOT NULL, new_count, unchanged_count "
                               "FROM runs ORDER BY started_at").rows
@@ -132,3 +134,23 @@ def test_deployments_run_on_a_real_server_and_worker(prefect_server: dict[str, s
     feeds = json.loads(inspected.stdout)
     schedules = [(s["schedule"].get("cron"), s["schedule"].get("timezone"), s["active"]) for s in feeds["schedules"]]
     assert schedules == [("*/15 * * * *", "UTC", True)] and feeds["paused"] is False, inspected.stdout
+
+
+def _a_worker_without_newsflow_home_fails_its_pull_step_saying_why(
+    env: dict[str, str], run_args: list[str], tmp_path: Path
+) -> None:
+    """Issue 19: not "pull step completed", then a FileNotFoundError for flows/prefect_flows.py."""
+    worker = _Background([*PREFECT, "worker", "start", "--pool", "newsflow"], env=env,
+                         log=tmp_path / "worker-without-home.log", cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 120
+        while "started" not in _tail(worker.log, 100_000).lower():
+            assert worker.process.poll() is None and time.monotonic() < deadline, _tail(worker.log)
+            time.sleep(0.5)
+        run = _prefect(run_args, env)
+    finally:
+        worker.stop()
+    log = worker.log.read_text(errors="replace")
+    assert run.returncode == 1, run.stdout + log[-3000:]
+    assert "NEWSFLOW_HOME must name the newsflow checkout on this worker's machine, but it is ''" in log, log[-3000:]
+    assert not re.search(r"FileNotFoundError.*prefect_flows\.py", log)

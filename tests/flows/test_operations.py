@@ -16,8 +16,10 @@ from flows.maintenance import run_maintenance
 from flows.settings import Settings
 from storage import Database
 from storage.maintenance import load_fts
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, REPO
 from tests.feedserver import FeedServer, conditional, rss
+
+EXAMPLE_FEEDS = REPO / "examples" / "feeds"
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -81,26 +83,53 @@ def test_maintenance_rebuilds_search_checkpoints_and_writes_a_parquet_snapshot(t
 
 
 def test_serve_runs_deployments_without_a_server_to_set_up(tmp_path: Path) -> None:
+    """The walkthrough of docs/operations.md: the example feed list, served from a folder, polled by serve."""
     inbox = tmp_path / "data" / "inbox"
     inbox.mkdir(parents=True)
     shutil.copy(EXAMPLES / "2026-03-07-sofia-chess-final.txt", inbox)
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PREFECT_PROFILE", "NEWSFLOW_DB")}
     env["PREFECT_RUNNER_POLL_FREQUENCY"] = "1"
     log = (tmp_path / "serve.log").open("w")
-    serving = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], cwd=tmp_path, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        url = _wait_for_line(tmp_path / "serve.log", "local Prefect server at ", serving).split(" at ")[1].split(" ")[0]
-        _wait_for_line(tmp_path / "serve.log", "being served", serving)
-        run = subprocess.run([sys.executable, "-m", "prefect", "deployment", "run", "ingest-files/inbox", "--watch",
-                              "--watch-interval", "1", "--watch-timeout", "120"],
-                             env={**env, "PREFECT_API_URL": f"{url}/api"}, capture_output=True, text=True, timeout=180)
-        assert run.returncode == 0, run.stdout + run.stderr + (tmp_path / "serve.log").read_text()[-3000:]
-    finally:
-        os.killpg(serving.pid, 15)
-        serving.wait(timeout=60)
-        log.close()
-    assert _rows(tmp_path / "data" / "news.duckdb", "SELECT title FROM articles") == [("Volkova beats Volkov in family chess final",)]
+    with FeedServer() as feeds:
+        for name in ("world.xml", "business.xml"):
+            feeds.route(f"/{name}", conditional(lambda name=name: (EXAMPLE_FEEDS / name).read_bytes()))
+        local = (REPO / "examples" / "local-feeds.toml").read_text()
+        (tmp_path / "feeds.toml").write_text(local.replace("http://127.0.0.1:8765/", feeds.url("/")))
+        serving = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve"], cwd=tmp_path, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            line = _wait_for_line(tmp_path / "serve.log", "export PREFECT_API_URL=", serving)
+            api = {**env, "PREFECT_API_URL": line.split("export PREFECT_API_URL=")[1].split("`")[0]}
+            _wait_for_line(tmp_path / "serve.log", "being served", serving)
+            for deployment in ("ingest-files/inbox", "ingest-feeds/every-15-minutes"):
+                run = subprocess.run([sys.executable, "-m", "prefect", "deployment", "run", deployment, "--watch",
+                                      "--watch-interval", "1", "--watch-timeout", "120"],
+                                     env=api, capture_output=True, text=True, timeout=180)
+                assert run.returncode == 0, run.stdout + run.stderr + (tmp_path / "serve.log").read_text()[-3000:]
+        finally:
+            os.killpg(serving.pid, 15)
+            serving.wait(timeout=60)
+            log.close()
+    db = tmp_path / "data" / "news.duckdb"
+    # DISTINCT: the feeds schedule (every 15 minutes) may also fire while the test runs
+    assert _rows(db, "SELECT DISTINCT flow, status FROM runs ORDER BY flow") == [("ingest-feeds", "completed"),
+                                                                                 ("ingest-files", "completed")]
+    assert _rows(db, "SELECT source_kind, count(*) FROM documents GROUP BY 1 ORDER BY 1") == [("feed", 7), ("file", 1)]
+    assert _rows(db, "SELECT name, last_status FROM feeds ORDER BY name") == [
+        ("Example Wire: Business", 200), ("Example Wire: World", 200)]
+
+
+def test_serve_without_a_feeds_config_says_what_to_do_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSFLOW_DB")}
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "serve"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "newsflow: error: feeds config feeds.toml does not exist; copy examples/local-feeds.toml (example feeds "
+        "served from this checkout) or examples/feeds.toml (real outlets, over the internet) to feeds.toml, "
+        "or pass --config FILE"
+    ]
+    assert not (tmp_path / "data").exists()  # refused before a server, a database or an inbox was made
 
 
 def _wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes], timeout: float = 180) -> str:

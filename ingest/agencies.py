@@ -2,9 +2,10 @@
 
 The role comes from where a name occurs (DESIGN §4): the dateline, the trailing credit line, next to a
 citation cue ("according to", "told"), in a photo credit, or anywhere else ("mention"). Short forms
-that often mean something else (AP, AFP, PA, TT) count only in a dateline, a credit or beside a cue,
-and never in a document that defines the acronym as something else. Roles are never added up: "told
-Reuters" is a quote's source, not the story's.
+that often mean something else (AP, AFP, PA, TT) count only in a dateline's agency slot ("(AP)",
+"/TASS/", never a state's "PA." after a town), a credit or beside a cue, and never in a document that
+defines the acronym as something else. Roles are never added up: "told Reuters" is a quote's source,
+not the story's; a story datelined by one agency that quotes another gets both tags.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 from functools import lru_cache
 
-from ingest.datafiles import read_tsv, shipped_path
+from ingest.datafiles import read_patterns, read_tsv, shipped_path
 from ingest.errors import RegistryError
 from ingest.normalize import starts_sentence
 from ingest.patterns import TextPattern
 from ingest.records import AgencyRole, AgencyTag
 
 UNNAMED_AGENCIES = "AGENCIES"
-_CONTEXT = 60  # characters of text kept on each side of a match in matched_text
+_CONTEXT = 200  # at most this many characters on each side of a match in matched_text (its sentence)
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?\s+(?=[\"“‘'(]?[A-Z0-9])")
 _CUE_WINDOW = 120  # characters on each side of a match searched for a cue
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _TOKEN = TextPattern(r"[^\W_]+")
@@ -31,6 +34,8 @@ _AGENCIES_WORD = re.compile(r"\bagencies\b", re.IGNORECASE)
 _GENERIC_FIRST_WORDS = frozenset({"press", "news", "central", "national", "united", "associated", "islamic", "middle"})
 _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w'-]*) $")
 _DEFINITION_AFTER = re.compile(r" \(([A-Z][a-z][^()]{2,60})\)")  # "AFP (Australian Federal Police)"
+_JOINED = re.compile(r"(?:,| and| or|, and)(?: the)? ")  # "told Reuters and the AFP": the cue covers both
+_APPOSITION = re.compile(r"(?: |, | \()([A-Za-z]{2,8})\b\)?,?")  # "Agency SPA", "Agency, WAM,", "Agency (KNA)"
 _DEFINITION_BEFORE = re.compile(r"((?:[A-Z][\w'-]*|of|for|and|the) ){1,8}\($")  # "Australian Federal Police ("
 
 
@@ -99,7 +104,9 @@ def tag_agencies(
     tags: list[AgencyTag] = []
     edge_patterns = registry.patterns(f"{dateline or ''}\n{credit or ''}")  # one look-up for both lines
     if dateline:
-        tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline, edge_patterns)]
+        slots = _agency_slots(dateline)
+        tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline, edge_patterns)
+                 if not m.short or any(start <= m.start and m.end <= end for start, end in slots)]
     if credit:
         tags += [AgencyTag(m.code, "credit", credit) for m in _matches(registry, credit, edge_patterns)]
         if _AGENCIES_WORD.search(credit):
@@ -107,10 +114,40 @@ def tag_agencies(
     full_text = "\n".join([title, *paragraphs])
     patterns = registry.patterns(full_text) if words is None else registry.patterns_for(_tokens_of_words(words))
     if patterns != (None, None):
-        redefined = _redefined_short_forms(registry, full_text, patterns[1])
+        document = _Document(registry, full_text, patterns, _redefined_short_forms(registry, full_text, patterns[1]))
         for text in (title, *paragraphs):
-            tags += _running_text_tags(registry, text, patterns, redefined)
+            tags += _running_text_tags(document, text)
     return _first_per_role(tags)
+
+
+def _agency_slots(dateline: str) -> list[tuple[int, int]]:
+    """Spans of a dateline whose shape says "agency" ("(AP)", "/TASS/"): the only places a short form
+    counts, so that "PITTSBURGH, PA., April 2 -" (Pennsylvania) is no Press Association dateline."""
+    return [found.span("agency") for pattern in _dateline_slot_patterns() for found in pattern.finditer(dateline)]
+
+
+@dataclass
+class _Document:
+    """What running-text tagging needs to know about the whole article."""
+
+    registry: _Registry
+    text: str
+    patterns: _Patterns
+    redefined: set[str]  # ambiguous short forms this document spells out as something else
+    _speaks_of: set[str] | None = None
+
+    def speaks_of_agency(self, code: str) -> bool:
+        """Whether the document names this agency by a long form or speaks of news agencies at all.
+
+        Computed on first need: only an ambiguous short form followed by a reporting verb asks.
+        """
+        if self._speaks_of is None:
+            long_pattern = self.patterns[0]
+            found = long_pattern.finditer(self.text) if long_pattern else ()
+            self._speaks_of = {self.registry.code_of_long[m.group(0).lower()] for m in found}
+            if any(p.search(self.text) for p in _cue_patterns()[4]):
+                self._speaks_of.add("*")
+        return code in self._speaks_of or "*" in self._speaks_of
 
 
 def _tokens_of_words(words: Sequence[str]) -> set[str]:
@@ -126,28 +163,35 @@ def agencies() -> dict[str, Agency]:
     return load_registry().agencies
 
 
-def _running_text_tags(
-    registry: _Registry, text: str, patterns: _Patterns, redefined: set[str]
-) -> Iterator[AgencyTag]:
-    for match in _matches(registry, text, patterns):
-        agency = registry.agencies[match.code]
-        if match.short and match.text in redefined:
+def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
+    previous: tuple[int, str] | None = None  # end and role of the last match, for "told Reuters and AFP"
+    for match in sorted(_matches(document.registry, text, document.patterns), key=lambda m: m.start):
+        agency = document.registry.agencies[match.code]
+        if match.short and match.text in document.redefined:
             continue
         role = _role_in_running_text(text, match)
+        if role == "mention" and previous and previous[1] != "mention" and _JOINED.fullmatch(text, previous[0], match.start):
+            role = previous[1]
+        previous = (match.end, role)
+        if role == "cited_after" and match.short and agency.ambiguous and not document.speaks_of_agency(match.code):
+            continue  # "airline TAP has confirmed", "Fiat SPA said": a reporting verb alone is not enough
         if role == "mention" and match.short and agency.ambiguous:
             continue
         if role == "mention" and not match.short and _inside_other_name(text, match):
             continue
-        yield AgencyTag(match.code, role, _context(text, match))
+        yield AgencyTag(match.code, "cited" if role == "cited_after" else role, _context(text, match))
 
 
-def _role_in_running_text(text: str, match: _Match) -> AgencyRole:
+def _role_in_running_text(text: str, match: _Match) -> AgencyRole | Literal["cited_after"]:
+    """The role the words around a match give it; "cited_after" when only a following verb cites it."""
     before, after = text[max(0, match.start - _CUE_WINDOW) : match.start], text[match.end : match.end + _CUE_WINDOW]
-    image_before, image_after, cue_before, cue_after = _cue_patterns()
+    image_before, image_after, cue_before, cue_after, _ = _cue_patterns()
     if any(p.search(before) for p in image_before) or any(p.match(after) for p in image_after):
         return "image_credit"
-    if any(p.search(before) for p in cue_before) or any(p.match(after) for p in cue_after):
+    if any(p.search(before) for p in cue_before):
         return "cited"
+    if any(p.match(after) for p in cue_after):
+        return "cited_after"
     return "mention"
 
 
@@ -194,13 +238,33 @@ def _matches(registry: _Registry, text: str, patterns: _Patterns | None = None) 
             start, end = found.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
-            taken.append((start, end))
             code = registry.code_of_short[found.group(0)] if short else registry.code_of_long[found.group(0).lower()]
-            yield _Match(code, found.group(0), start, end, short)
+            if not short:
+                end = _own_short_form_end(registry.agencies[code], text, end)
+            taken.append((start, end))
+            yield _Match(code, text[start:end], start, end, short)
+
+
+def _own_short_form_end(agency: Agency, text: str, end: int) -> int:
+    """Where a long form ends once its own short form in apposition is included: "Saudi Press Agency
+    SPA said", "Kuwait News Agency Kuna quoted", "Emirates news agency, WAM, reported" are one name,
+    so the verb after the short form is the long form's cue too."""
+    found = _APPOSITION.match(text, end)
+    if found and found.group(1).lower() in {form.lower() for form in agency.short_forms}:
+        return found.end()
+    return end
 
 
 def _context(text: str, match: _Match) -> str:
+    """The sentence around a match (at most `_CONTEXT` characters each side), so that an analyst can
+    judge the tag from `matched_text` alone; "…" marks text left out."""
     start, end = max(0, match.start - _CONTEXT), min(len(text), match.end + _CONTEXT)
+    ends_before = [found.end() for found in _SENTENCE_END.finditer(text, start, match.start)]
+    start = ends_before[-1] if ends_before else start
+    after = _SENTENCE_END.search(text, match.end, end)
+    end = after.start() + 1 if after else end
+    if end < len(text) and text[end : end + 1] in "\"”’'":
+        end += 1
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
 
 
@@ -250,17 +314,27 @@ def _alternation(forms: tuple[str, ...], flags: int) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _cue_patterns() -> tuple[tuple[re.Pattern[str], ...], ...]:
-    image = _where_patterns("image_credits.tsv")
-    cues = _where_patterns("agency_cues.tsv")
-    return image["before"], image["after"], cues["before"], cues["after"]
+    image = _where_patterns("image_credits.tsv", ("before", "after"))
+    cues = _where_patterns("agency_cues.tsv", ("before", "after", "document"))
+    return image["before"], image["after"], cues["before"], cues["after"], cues["document"]
 
 
-def _where_patterns(name: str) -> dict[str, tuple[re.Pattern[str], ...]]:
+@lru_cache(maxsize=1)
+def _dateline_slot_patterns() -> tuple[re.Pattern[str], ...]:
+    path = shipped_path("dateline_agency_slots.txt")
+    patterns = read_patterns(path, whole_line=False)
+    for pattern in patterns:
+        if "agency" not in pattern.groupindex:
+            raise RegistryError(str(path), 0, f"pattern {pattern.pattern!r} has no group named 'agency'")
+    return patterns
+
+
+def _where_patterns(name: str, kinds: tuple[str, ...]) -> dict[str, tuple[re.Pattern[str], ...]]:
     path = shipped_path(name)
-    patterns: dict[str, list[re.Pattern[str]]] = {"before": [], "after": []}
+    patterns: dict[str, list[re.Pattern[str]]] = {kind: [] for kind in kinds}
     for line, (where, pattern, _) in read_tsv(path, columns=3):
         if where not in patterns:
-            raise RegistryError(str(path), line, f"where must be 'before' or 'after', not {where!r}")
+            raise RegistryError(str(path), line, f"where must be one of {', '.join(kinds)}, not {where!r}")
         try:
             anchored = f"(?:{pattern})$" if where == "before" else pattern
             patterns[where].append(re.compile(anchored, re.IGNORECASE))

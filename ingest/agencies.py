@@ -134,20 +134,26 @@ class _Document:
     text: str
     patterns: _Patterns
     redefined: set[str]  # ambiguous short forms this document spells out as something else
-    _speaks_of: set[str] | None = None
+    _long_forms: dict[str, list[int]] | None = None  # code -> where its long forms end, found on first need
 
     def speaks_of_agency(self, code: str) -> bool:
         """Whether the document names this agency by a long form or speaks of news agencies at all.
 
-        Computed on first need: only an ambiguous short form followed by a reporting verb asks.
+        Asked only for an ambiguous short form followed by a reporting verb.
         """
-        if self._speaks_of is None:
-            long_pattern = self.patterns[0]
-            found = long_pattern.finditer(self.text) if long_pattern else ()
-            self._speaks_of = {self.registry.code_of_long[m.group(0).lower()] for m in found}
-            if any(p.search(self.text) for p in _cue_patterns()[4]):
-                self._speaks_of.add("*")
-        return code in self._speaks_of or "*" in self._speaks_of
+        return code in self.long_forms() or any(p.search(self.text) for p in _cue_patterns()[4])
+
+    def shows_as_company(self, code: str) -> bool:
+        """Whether the document names this agency as a company ("Reuters Holdings Plc <RTRS.L>")."""
+        company = _cue_patterns()[5]
+        return any(p.match(self.text, end) for end in self.long_forms().get(code, ()) for p in company)
+
+    def long_forms(self) -> dict[str, list[int]]:
+        if self._long_forms is None:
+            self._long_forms = {}
+            for found in self.patterns[0].finditer(self.text) if self.patterns[0] else ():
+                self._long_forms.setdefault(self.registry.code_of_long[found.group(0).lower()], []).append(found.end())
+        return self._long_forms
 
 
 def _tokens_of_words(words: Sequence[str]) -> set[str]:
@@ -175,6 +181,8 @@ def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
         previous = (match.end, role)
         if role == "cited_after" and match.short and agency.ambiguous and not document.speaks_of_agency(match.code):
             continue  # "airline TAP has confirmed", "Fiat SPA said": a reporting verb alone is not enough
+        if role == "cited_after" and document.shows_as_company(match.code):
+            role = "mention"  # "Reuters Holdings Plc said ... Reuters said it would buy": the company speaking
         if role == "mention" and match.short and agency.ambiguous:
             continue
         if role == "mention" and not match.short and _inside_other_name(text, match):
@@ -185,7 +193,7 @@ def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
 def _role_in_running_text(text: str, match: _Match) -> AgencyRole | Literal["cited_after"]:
     """The role the words around a match give it; "cited_after" when only a following verb cites it."""
     before, after = text[max(0, match.start - _CUE_WINDOW) : match.start], text[match.end : match.end + _CUE_WINDOW]
-    image_before, image_after, cue_before, cue_after, _ = _cue_patterns()
+    image_before, image_after, cue_before, cue_after = _cue_patterns()[:4]
     if any(p.search(before) for p in image_before) or any(p.match(after) for p in image_after):
         return "image_credit"
     if any(p.search(before) for p in cue_before):
@@ -246,11 +254,11 @@ def _matches(registry: _Registry, text: str, patterns: _Patterns | None = None) 
 
 
 def _own_short_form_end(agency: Agency, text: str, end: int) -> int:
-    """Where a long form ends once its own short form in apposition is included: "Saudi Press Agency
-    SPA said", "Kuwait News Agency Kuna quoted", "Emirates news agency, WAM, reported" are one name,
-    so the verb after the short form is the long form's cue too."""
+    """Where a long form ends once another of its own names in apposition is included: "Saudi Press
+    Agency SPA said", "Kuwait News Agency Kuna quoted", "Emirates news agency, WAM, reported", "OPEC
+    news agency Opecna quoted" are one name, so the verb after the second name cues the first too."""
     found = _APPOSITION.match(text, end)
-    if found and found.group(1).lower() in {form.lower() for form in agency.short_forms}:
+    if found and found.group(1).lower() in {form.lower() for form in (*agency.short_forms, *agency.long_forms)}:
         return found.end()
     return end
 
@@ -315,8 +323,8 @@ def _alternation(forms: tuple[str, ...], flags: int) -> re.Pattern[str]:
 @lru_cache(maxsize=1)
 def _cue_patterns() -> tuple[tuple[re.Pattern[str], ...], ...]:
     image = _where_patterns("image_credits.tsv", ("before", "after"))
-    cues = _where_patterns("agency_cues.tsv", ("before", "after", "document"))
-    return image["before"], image["after"], cues["before"], cues["after"], cues["document"]
+    cues = _where_patterns("agency_cues.tsv", ("before", "after", "document", "company"))
+    return image["before"], image["after"], cues["before"], cues["after"], cues["document"], cues["company"]
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,7 @@ over Reuters-21578, the BBC corpus and the real feeds in ../shared/corpora, then
     python bench/agency_eval.py score            # precision and recall per role on the labels
     python bench/agency_eval.py counts           # tags per corpus and role (what there is to sample)
     python bench/agency_eval.py draw             # the seeded sample, as rows to label by reading
-    python bench/agency_eval.py show FILE...     # every agency-like phrase in these articles
+    python bench/agency_eval.py show FILE...     # the text and tags of these articles
 
 The labels are `tests/corpus/agency_labels.tsv`: one row per piece of evidence the tagger gave or
 should have given, with the right agency and role read from the text ("none" when it is not an
@@ -28,10 +28,10 @@ from pathlib import Path
 
 try:  # run as a script (bench/ on sys.path, like the other benchmarks) or imported as bench.agency_eval
     from _common import CORPORA, REPO
-    from reuters_corpus import read_stories, story_text
+    from reuters_corpus import Story, read_stories, story_text
 except ImportError:
     from bench._common import CORPORA, REPO  # type: ignore[no-redef]
-    from bench.reuters_corpus import read_stories, story_text  # type: ignore[no-redef]
+    from bench.reuters_corpus import Story, read_stories, story_text  # type: ignore[no-redef]
 
 sys.path.insert(0, str(REPO))
 from ingest.batch import prepare_batch, prepare_feed  # noqa: E402
@@ -43,12 +43,6 @@ SEED = 18
 BATCH = 1000
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 RECEIVED_AT = datetime(2026, 12, 1, tzinfo=UTC)  # feeds need a receiving time; tags do not depend on it
-# Phrases worth reading when hunting for agencies the tagger missed.
-HUNT = re.compile(
-    r"news agency|press agency|news service|agency [A-Z]|told Reuters|quoted by|quoting|according to[^.]{0,40}agency"
-    r"|\b(?:Tass|Xinhua|Kyodo|Jiji|Yonhap|Tanjug|IRNA|KUNA|MENA|Antara|Bernama|Interfax|Anatolian|Agerpres|PAP|CTK"
-    r"|Prensa Latina|Notimex|Associated Press|United Press|UPI|AFP|France-Presse|dpa|ANSA|EFE)\b"
-)
 
 
 @dataclass(frozen=True)
@@ -60,15 +54,16 @@ class Label:
     role: str  # the right role, or "none"
 
 
-def iter_articles() -> Iterator[tuple[str, Article]]:
-    """(name, article) for every article of the three corpora, through the pipeline's pure steps."""
-    yield from _reuters_articles()
-    yield from _file_articles(CORPORA / "bbc" / "bbc", "bbc")
-    yield from _feed_articles(CORPORA / "real-feeds")
+def iter_articles(only: set[str] | None = None) -> Iterator[tuple[str, Article]]:
+    """(name, article) for every article of the three corpora (or those named in `only`), through the
+    pipeline's pure steps."""
+    yield from _reuters_articles(only)
+    yield from _file_articles(CORPORA / "bbc" / "bbc", "bbc", only)
+    yield from _feed_articles(CORPORA / "real-feeds", only)
 
 
-def _reuters_articles() -> Iterator[tuple[str, Article]]:
-    stories = read_stories()
+def _reuters_articles(only: set[str] | None) -> Iterator[tuple[str, Article]]:
+    stories = [s for s in read_stories() if only is None or _reuters_name(s) in only]
     for start in range(0, len(stories), BATCH):
         part = stories[start : start + BATCH]
         items = [RawItem("file", _reuters_name(s), _reuters_name(s), story_text(s).encode(), ".txt") for s in part]
@@ -76,12 +71,12 @@ def _reuters_articles() -> Iterator[tuple[str, Article]]:
             yield document.source_uri, document.article
 
 
-def _reuters_name(story: object) -> str:
-    return f"reuters21578/{story.source}/{story.newid}"  # type: ignore[attr-defined]
+def _reuters_name(story: Story) -> str:
+    return f"reuters21578/{story.source}/{story.newid}"
 
 
-def _file_articles(folder: Path, prefix: str) -> Iterator[tuple[str, Article]]:
-    paths = sorted(folder.rglob("*.txt"))
+def _file_articles(folder: Path, prefix: str, only: set[str] | None) -> Iterator[tuple[str, Article]]:
+    paths = [p for p in sorted(folder.rglob("*.txt")) if only is None or f"{prefix}/{p.relative_to(folder)}" in only]
     for start in range(0, len(paths), BATCH):
         items = []
         for path in paths[start : start + BATCH]:
@@ -91,12 +86,15 @@ def _file_articles(folder: Path, prefix: str) -> Iterator[tuple[str, Article]]:
             yield document.source_uri, document.article
 
 
-def _feed_articles(folder: Path) -> Iterator[tuple[str, Article]]:
+def _feed_articles(folder: Path, only: set[str] | None) -> Iterator[tuple[str, Article]]:
     for path in sorted(p for p in folder.iterdir() if p.suffix in FEED_SUFFIXES):
         name = f"real-feeds/{path.name}"
+        if only is not None and not any(file.startswith(f"{name}#") for file in only):
+            continue
         _, batch = prepare_feed(RawItem("feed", name, name, path.read_bytes(), ""), received_at=RECEIVED_AT)
         for document in batch.documents:
-            yield f"{name}#{document.item_key}", document.article
+            if only is None or f"{name}#{document.item_key}" in only:
+                yield f"{name}#{document.item_key}", document.article
 
 
 def article_text(article: Article) -> str:
@@ -150,8 +148,9 @@ def score(labels: list[Label], tags_of: dict[str, tuple[AgencyTag, ...]]) -> tup
     return {role: Score(role, *counts[role]) for role in ROLES}, errors
 
 
-def tags_by_file(files: set[str] | None = None) -> dict[str, tuple[AgencyTag, ...]]:
-    return {name: article.agency_tags for name, article in iter_articles() if files is None or name in files}
+def tags_by_file(files: set[str]) -> dict[str, tuple[AgencyTag, ...]]:
+    """The tagger's tags, now, for each of these articles."""
+    return {name: article.agency_tags for name, article in iter_articles(files)}
 
 
 def _score_command() -> None:
@@ -242,15 +241,6 @@ def _show_command(files: list[str]) -> None:
                   + "; ".join(f"{t.agency} {t.role}: {t.matched_text}" for t in article.agency_tags))
 
 
-def _hunt_command() -> None:
-    for name, article in iter_articles():
-        text = article_text(article)
-        for found in HUNT.finditer(text):
-            start, end = max(0, found.start() - 100), found.end() + 100
-            print(f"{name}\t{found.group(0)}\t{' '.join(text[start:end].split())}\t"
-                  + ",".join(f"{t.agency}:{t.role}" for t in article.agency_tags))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -262,7 +252,6 @@ def main() -> None:
     draw.add_argument("--hunted", type=int, default=60)
     show = commands.add_parser("show", help="the text and tags of these articles")
     show.add_argument("files", nargs="+")
-    commands.add_parser("hunt", help="phrases that often cite an agency, to find misses")
     args = parser.parse_args()
     if args.command == "score":
         _score_command()
@@ -270,10 +259,8 @@ def main() -> None:
         _counts_command()
     elif args.command == "draw":
         _draw_command(args.per_stratum, args.untagged, args.hunted)
-    elif args.command == "show":
-        _show_command(args.files)
     else:
-        _hunt_command()
+        _show_command(args.files)
 
 
 if __name__ == "__main__":

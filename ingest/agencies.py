@@ -65,20 +65,23 @@ class _Registry:
     agencies: dict[str, Agency]
     code_of_long: dict[str, str]  # lower-cased long form -> code
     code_of_short: dict[str, str]
-    long_by_first_word: dict[str, tuple[str, ...]]  # lower-cased first word -> long forms starting with it
+    # lower-cased first word -> (long form, the lower-cased words it is made of) for forms starting with it
+    long_by_first_word: dict[str, tuple[tuple[str, frozenset[str]], ...]]
 
     def patterns(self, text: str) -> _Patterns:
         """Patterns for the long and the short forms that can occur in `text` (None: none can).
 
         Matching all ~170 forms as one alternation at every position was most of the tagging time;
-        almost every text holds none of them, so a word-set look-up decides first.
+        almost every text holds none of them, so a word-set look-up decides first: a long form is
+        tried only in a text that holds all of its words ("New China News Agency" not wherever "new" is).
         """
         return self.patterns_for(set(_TOKEN.findall(text)))
 
     def patterns_for(self, tokens: set[str]) -> _Patterns:
         """`patterns` of a text given as its set of tokens."""
-        first_words = set(map(str.lower, tokens)) & self.long_by_first_word.keys()
-        long_forms = tuple(sorted(form for word in first_words for form in self.long_by_first_word[word]))
+        lowered = set(map(str.lower, tokens))
+        long_forms = tuple(sorted(form for word in lowered & self.long_by_first_word.keys()
+                                  for form, words in self.long_by_first_word[word] if words <= lowered))
         short_forms = tuple(sorted(tokens & self.code_of_short.keys()))
         return (
             _alternation(long_forms, re.IGNORECASE) if long_forms else None,
@@ -104,9 +107,8 @@ def tag_agencies(
     tags: list[AgencyTag] = []
     edge_patterns = registry.patterns(f"{dateline or ''}\n{credit or ''}")  # one look-up for both lines
     if dateline:
-        slots = _agency_slots(dateline)
         tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline, edge_patterns)
-                 if not m.short or any(start <= m.start and m.end <= end for start, end in slots)]
+                 if not m.short or _in_agency_slot(dateline, m)]
     if credit:
         tags += [AgencyTag(m.code, "credit", credit) for m in _matches(registry, credit, edge_patterns)]
         if _AGENCIES_WORD.search(credit):
@@ -120,10 +122,11 @@ def tag_agencies(
     return _first_per_role(tags)
 
 
-def _agency_slots(dateline: str) -> list[tuple[int, int]]:
-    """Spans of a dateline whose shape says "agency" ("(AP)", "/TASS/"): the only places a short form
-    counts, so that "PITTSBURGH, PA., April 2 -" (Pennsylvania) is no Press Association dateline."""
-    return [found.span("agency") for pattern in _dateline_slot_patterns() for found in pattern.finditer(dateline)]
+def _in_agency_slot(dateline: str, match: _Match) -> bool:
+    """Whether a short form sits where the dateline's shape says "agency" ("(AP)", "/TASS/"), the only
+    place it counts: "PITTSBURGH, PA., April 2 -" (Pennsylvania) is no Press Association dateline."""
+    slots = (found.span("agency") for pattern in _dateline_slot_patterns() for found in pattern.finditer(dateline))
+    return any(start <= match.start and match.end <= end for start, end in slots)
 
 
 @dataclass
@@ -299,9 +302,10 @@ def load_registry() -> _Registry:
         agencies[code] = agency
         code_of_long.update((form.lower(), code) for form in agency.long_forms)
         code_of_short.update((form, code) for form in agency.short_forms)
-    by_first_word: dict[str, list[str]] = {}
+    by_first_word: dict[str, list[tuple[str, frozenset[str]]]] = {}
     for form in code_of_long:
-        by_first_word.setdefault(_TOKEN.findall(form)[0], []).append(form)
+        form_words = _TOKEN.findall(form)
+        by_first_word.setdefault(form_words[0], []).append((form, frozenset(form_words)))
     return _Registry(
         agencies=agencies,
         code_of_long=code_of_long,

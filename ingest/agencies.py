@@ -2,9 +2,10 @@
 
 The role comes from where a name occurs (DESIGN §4): the dateline, the trailing credit line, next to a
 citation cue ("according to", "told"), in a photo credit, or anywhere else ("mention"). Short forms
-that often mean something else (AP, AFP, PA, TT) count only in a dateline, a credit or beside a cue,
-and never in a document that defines the acronym as something else. Roles are never added up: "told
-Reuters" is a quote's source, not the story's.
+that often mean something else (AP, AFP, PA, TT) count only in a dateline's agency slot ("(AP)",
+"/TASS/", never a state's "PA." after a town), a credit or beside a cue, and never in a document that
+defines the acronym as something else. Roles are never added up: "told Reuters" is a quote's source,
+not the story's; a story datelined by one agency that quotes another gets both tags.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 from functools import lru_cache
 
-from ingest.datafiles import read_tsv, shipped_path
+from ingest.datafiles import read_patterns, read_tsv, shipped_path
 from ingest.errors import RegistryError
 from ingest.normalize import starts_sentence
 from ingest.patterns import TextPattern
 from ingest.records import AgencyRole, AgencyTag
 
 UNNAMED_AGENCIES = "AGENCIES"
-_CONTEXT = 60  # characters of text kept on each side of a match in matched_text
+_CONTEXT = 200  # at most this many characters on each side of a match in matched_text (its sentence)
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?\s+(?=[\"“‘'(]?[A-Z0-9])")
 _CUE_WINDOW = 120  # characters on each side of a match searched for a cue
 _CODE = re.compile(r"[A-Z][A-Z0-9_]*\Z")
 _TOKEN = TextPattern(r"[^\W_]+")
@@ -31,6 +34,8 @@ _AGENCIES_WORD = re.compile(r"\bagencies\b", re.IGNORECASE)
 _GENERIC_FIRST_WORDS = frozenset({"press", "news", "central", "national", "united", "associated", "islamic", "middle"})
 _CAPITALISED_BEFORE = re.compile(r"([A-Z][\w'-]*) $")
 _DEFINITION_AFTER = re.compile(r" \(([A-Z][a-z][^()]{2,60})\)")  # "AFP (Australian Federal Police)"
+_JOINED = re.compile(r"(?:,| and| or|, and)(?: the)? ")  # "told Reuters and the AFP": the cue covers both
+_APPOSITION = re.compile(r"(?: |, | \()([A-Za-z]{2,8})\b\)?,?")  # "Agency SPA", "Agency, WAM,", "Agency (KNA)"
 _DEFINITION_BEFORE = re.compile(r"((?:[A-Z][\w'-]*|of|for|and|the) ){1,8}\($")  # "Australian Federal Police ("
 
 
@@ -60,20 +65,23 @@ class _Registry:
     agencies: dict[str, Agency]
     code_of_long: dict[str, str]  # lower-cased long form -> code
     code_of_short: dict[str, str]
-    long_by_first_word: dict[str, tuple[str, ...]]  # lower-cased first word -> long forms starting with it
+    # lower-cased first word -> (long form, the lower-cased words it is made of) for forms starting with it
+    long_by_first_word: dict[str, tuple[tuple[str, frozenset[str]], ...]]
 
     def patterns(self, text: str) -> _Patterns:
         """Patterns for the long and the short forms that can occur in `text` (None: none can).
 
         Matching all ~170 forms as one alternation at every position was most of the tagging time;
-        almost every text holds none of them, so a word-set look-up decides first.
+        almost every text holds none of them, so a word-set look-up decides first: a long form is
+        tried only in a text that holds all of its words ("New China News Agency" not wherever "new" is).
         """
         return self.patterns_for(set(_TOKEN.findall(text)))
 
     def patterns_for(self, tokens: set[str]) -> _Patterns:
         """`patterns` of a text given as its set of tokens."""
-        first_words = set(map(str.lower, tokens)) & self.long_by_first_word.keys()
-        long_forms = tuple(sorted(form for word in first_words for form in self.long_by_first_word[word]))
+        lowered = set(map(str.lower, tokens))
+        long_forms = tuple(sorted(form for word in lowered & self.long_by_first_word.keys()
+                                  for form, words in self.long_by_first_word[word] if words <= lowered))
         short_forms = tuple(sorted(tokens & self.code_of_short.keys()))
         return (
             _alternation(long_forms, re.IGNORECASE) if long_forms else None,
@@ -99,7 +107,8 @@ def tag_agencies(
     tags: list[AgencyTag] = []
     edge_patterns = registry.patterns(f"{dateline or ''}\n{credit or ''}")  # one look-up for both lines
     if dateline:
-        tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline, edge_patterns)]
+        tags += [AgencyTag(m.code, "dateline", dateline) for m in _matches(registry, dateline, edge_patterns)
+                 if not m.short or _in_agency_slot(dateline, m)]
     if credit:
         tags += [AgencyTag(m.code, "credit", credit) for m in _matches(registry, credit, edge_patterns)]
         if _AGENCIES_WORD.search(credit):
@@ -107,10 +116,47 @@ def tag_agencies(
     full_text = "\n".join([title, *paragraphs])
     patterns = registry.patterns(full_text) if words is None else registry.patterns_for(_tokens_of_words(words))
     if patterns != (None, None):
-        redefined = _redefined_short_forms(registry, full_text, patterns[1])
+        document = _Document(registry, full_text, patterns, _redefined_short_forms(registry, full_text, patterns[1]))
         for text in (title, *paragraphs):
-            tags += _running_text_tags(registry, text, patterns, redefined)
+            tags += _running_text_tags(document, text)
     return _first_per_role(tags)
+
+
+def _in_agency_slot(dateline: str, match: _Match) -> bool:
+    """Whether a short form sits where the dateline's shape says "agency" ("(AP)", "/TASS/"), the only
+    place it counts: "PITTSBURGH, PA., April 2 -" (Pennsylvania) is no Press Association dateline."""
+    slots = (found.span("agency") for pattern in _dateline_slot_patterns() for found in pattern.finditer(dateline))
+    return any(start <= match.start and match.end <= end for start, end in slots)
+
+
+@dataclass
+class _Document:
+    """What running-text tagging needs to know about the whole article."""
+
+    registry: _Registry
+    text: str
+    patterns: _Patterns
+    redefined: set[str]  # ambiguous short forms this document spells out as something else
+    _long_forms: dict[str, list[int]] | None = None  # code -> where its long forms end, found on first need
+
+    def speaks_of_agency(self, code: str) -> bool:
+        """Whether the document names this agency by a long form or speaks of news agencies at all.
+
+        Asked only for an ambiguous short form followed by a reporting verb.
+        """
+        return code in self.long_forms() or any(p.search(self.text) for p in _cue_patterns()[4])
+
+    def shows_as_company(self, code: str) -> bool:
+        """Whether the document names this agency as a company ("Reuters Holdings Plc <RTRS.L>")."""
+        company = _cue_patterns()[5]
+        return any(p.match(self.text, end) for end in self.long_forms().get(code, ()) for p in company)
+
+    def long_forms(self) -> dict[str, list[int]]:
+        if self._long_forms is None:
+            self._long_forms = {}
+            for found in self.patterns[0].finditer(self.text) if self.patterns[0] else ():
+                self._long_forms.setdefault(self.registry.code_of_long[found.group(0).lower()], []).append(found.end())
+        return self._long_forms
 
 
 def _tokens_of_words(words: Sequence[str]) -> set[str]:
@@ -126,28 +172,37 @@ def agencies() -> dict[str, Agency]:
     return load_registry().agencies
 
 
-def _running_text_tags(
-    registry: _Registry, text: str, patterns: _Patterns, redefined: set[str]
-) -> Iterator[AgencyTag]:
-    for match in _matches(registry, text, patterns):
-        agency = registry.agencies[match.code]
-        if match.short and match.text in redefined:
+def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
+    previous: tuple[int, str] | None = None  # end and role of the last match, for "told Reuters and AFP"
+    for match in sorted(_matches(document.registry, text, document.patterns), key=lambda m: m.start):
+        agency = document.registry.agencies[match.code]
+        if match.short and match.text in document.redefined:
             continue
         role = _role_in_running_text(text, match)
+        if role == "mention" and previous and previous[1] != "mention" and _JOINED.fullmatch(text, previous[0], match.start):
+            role = previous[1]
+        previous = (match.end, role)
+        if role == "cited_after" and match.short and agency.ambiguous and not document.speaks_of_agency(match.code):
+            continue  # "airline TAP has confirmed", "Fiat SPA said": a reporting verb alone is not enough
+        if role == "cited_after" and document.shows_as_company(match.code):
+            role = "mention"  # "Reuters Holdings Plc said ... Reuters said it would buy": the company speaking
         if role == "mention" and match.short and agency.ambiguous:
             continue
         if role == "mention" and not match.short and _inside_other_name(text, match):
             continue
-        yield AgencyTag(match.code, role, _context(text, match))
+        yield AgencyTag(match.code, "cited" if role == "cited_after" else role, _context(text, match))
 
 
-def _role_in_running_text(text: str, match: _Match) -> AgencyRole:
+def _role_in_running_text(text: str, match: _Match) -> AgencyRole | Literal["cited_after"]:
+    """The role the words around a match give it; "cited_after" when only a following verb cites it."""
     before, after = text[max(0, match.start - _CUE_WINDOW) : match.start], text[match.end : match.end + _CUE_WINDOW]
-    image_before, image_after, cue_before, cue_after = _cue_patterns()
+    image_before, image_after, cue_before, cue_after = _cue_patterns()[:4]
     if any(p.search(before) for p in image_before) or any(p.match(after) for p in image_after):
         return "image_credit"
-    if any(p.search(before) for p in cue_before) or any(p.match(after) for p in cue_after):
+    if any(p.search(before) for p in cue_before):
         return "cited"
+    if any(p.match(after) for p in cue_after):
+        return "cited_after"
     return "mention"
 
 
@@ -194,13 +249,33 @@ def _matches(registry: _Registry, text: str, patterns: _Patterns | None = None) 
             start, end = found.span()
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
-            taken.append((start, end))
             code = registry.code_of_short[found.group(0)] if short else registry.code_of_long[found.group(0).lower()]
-            yield _Match(code, found.group(0), start, end, short)
+            if not short:
+                end = _own_short_form_end(registry.agencies[code], text, end)
+            taken.append((start, end))
+            yield _Match(code, text[start:end], start, end, short)
+
+
+def _own_short_form_end(agency: Agency, text: str, end: int) -> int:
+    """Where a long form ends once another of its own names in apposition is included: "Saudi Press
+    Agency SPA said", "Kuwait News Agency Kuna quoted", "Emirates news agency, WAM, reported", "OPEC
+    news agency Opecna quoted" are one name, so the verb after the second name cues the first too."""
+    found = _APPOSITION.match(text, end)
+    if found and found.group(1).lower() in {form.lower() for form in (*agency.short_forms, *agency.long_forms)}:
+        return found.end()
+    return end
 
 
 def _context(text: str, match: _Match) -> str:
+    """The sentence around a match (at most `_CONTEXT` characters each side), so that an analyst can
+    judge the tag from `matched_text` alone; "…" marks text left out."""
     start, end = max(0, match.start - _CONTEXT), min(len(text), match.end + _CONTEXT)
+    ends_before = [found.end() for found in _SENTENCE_END.finditer(text, start, match.start)]
+    start = ends_before[-1] if ends_before else start
+    after = _SENTENCE_END.search(text, match.end, end)
+    end = after.start() + 1 if after else end
+    if end < len(text) and text[end : end + 1] in "\"”’'":
+        end += 1
     return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
 
 
@@ -227,9 +302,10 @@ def load_registry() -> _Registry:
         agencies[code] = agency
         code_of_long.update((form.lower(), code) for form in agency.long_forms)
         code_of_short.update((form, code) for form in agency.short_forms)
-    by_first_word: dict[str, list[str]] = {}
+    by_first_word: dict[str, list[tuple[str, frozenset[str]]]] = {}
     for form in code_of_long:
-        by_first_word.setdefault(_TOKEN.findall(form)[0], []).append(form)
+        form_words = _TOKEN.findall(form)
+        by_first_word.setdefault(form_words[0], []).append((form, frozenset(form_words)))
     return _Registry(
         agencies=agencies,
         code_of_long=code_of_long,
@@ -250,17 +326,27 @@ def _alternation(forms: tuple[str, ...], flags: int) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _cue_patterns() -> tuple[tuple[re.Pattern[str], ...], ...]:
-    image = _where_patterns("image_credits.tsv")
-    cues = _where_patterns("agency_cues.tsv")
-    return image["before"], image["after"], cues["before"], cues["after"]
+    image = _where_patterns("image_credits.tsv", ("before", "after"))
+    cues = _where_patterns("agency_cues.tsv", ("before", "after", "document", "company"))
+    return image["before"], image["after"], cues["before"], cues["after"], cues["document"], cues["company"]
 
 
-def _where_patterns(name: str) -> dict[str, tuple[re.Pattern[str], ...]]:
+@lru_cache(maxsize=1)
+def _dateline_slot_patterns() -> tuple[re.Pattern[str], ...]:
+    path = shipped_path("dateline_agency_slots.txt")
+    patterns = read_patterns(path, whole_line=False)
+    for pattern in patterns:
+        if "agency" not in pattern.groupindex:
+            raise RegistryError(str(path), 0, f"pattern {pattern.pattern!r} has no group named 'agency'")
+    return patterns
+
+
+def _where_patterns(name: str, kinds: tuple[str, ...]) -> dict[str, tuple[re.Pattern[str], ...]]:
     path = shipped_path(name)
-    patterns: dict[str, list[re.Pattern[str]]] = {"before": [], "after": []}
+    patterns: dict[str, list[re.Pattern[str]]] = {kind: [] for kind in kinds}
     for line, (where, pattern, _) in read_tsv(path, columns=3):
         if where not in patterns:
-            raise RegistryError(str(path), line, f"where must be 'before' or 'after', not {where!r}")
+            raise RegistryError(str(path), line, f"where must be one of {', '.join(kinds)}, not {where!r}")
         try:
             anchored = f"(?:{pattern})$" if where == "before" else pattern
             patterns[where].append(re.compile(anchored, re.IGNORECASE))

@@ -20,7 +20,7 @@ from ingest.datafiles import any_of, read_patterns, shipped_path
 from ingest.decode import decode_text
 from ingest.errors import ParseError
 from ingest.normalize import collapse_whitespace, repair_text
-from ingest.records import ParsedArticle, RawItem, Rejection
+from ingest.records import DecodedText, EncodingSource, ParsedArticle, RawItem, Rejection
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -43,6 +43,8 @@ class ParsedItem:
     raw_sha256: str
     encoding: str
     article: ParsedArticle
+    encoding_source: EncodingSource = "detected"  # declared (BOM, header, XML declaration, <meta>) or detected
+    encoding_confidence: float = 1.0
 
 
 def parse_item(raw: RawItem, /) -> Iterator[ParsedItem | Rejection]:
@@ -57,16 +59,17 @@ def parse_item(raw: RawItem, /) -> Iterator[ParsedItem | Rejection]:
                 f"files ending in {suffix or '(no suffix)'!r} are not read; "
                 f"supported: {', '.join(sorted(SUPPORTED_SUFFIXES))}",
             )
-        text, encoding = decode_text(raw.data)
+        decoded = decode_text(raw.data, headers=raw.headers, markup=suffix in HTML_SUFFIXES)
         if suffix in JSON_SUFFIXES:
-            yield from _parse_json_items(raw, text, encoding, lines=suffix != ".json")
+            yield from _parse_json_items(raw, decoded, lines=suffix != ".json")
             return
         parse = article_from_html if suffix in HTML_SUFFIXES else article_from_text
-        article = parse(text)
+        article = parse(decoded.text)
     except ParseError as exc:
         yield reject(raw, exc.reason, exc.detail)
         return
-    yield ParsedItem(raw.item_key, text, _sha256(raw.data), encoding, article)
+    yield ParsedItem(raw.item_key, decoded.text, _sha256(raw.data), decoded.encoding, article, decoded.source,
+                     decoded.confidence)
 
 
 def reject(raw: RawItem, reason: str, detail: str, *, item_key: str | None = None, data: bytes | None = None) -> Rejection:
@@ -224,9 +227,9 @@ def article_from_html(text: str, /) -> ParsedArticle:
     )
 
 
-def _parse_json_items(raw: RawItem, text: str, encoding: str, *, lines: bool) -> Iterator[ParsedItem | Rejection]:
+def _parse_json_items(raw: RawItem, decoded: DecodedText, *, lines: bool) -> Iterator[ParsedItem | Rejection]:
     found = False
-    for key, item_text, obj in _json_objects(raw, text, lines=lines):
+    for key, item_text, obj in _json_objects(raw, decoded.text, lines=lines):
         found = True
         data = item_text.encode("utf-8")
         if isinstance(obj, Rejection):
@@ -237,7 +240,7 @@ def _parse_json_items(raw: RawItem, text: str, encoding: str, *, lines: bool) ->
         except ParseError as exc:
             yield reject(raw, exc.reason, exc.detail, item_key=key, data=data)
             continue
-        yield ParsedItem(key, item_text, _sha256(data), encoding, article)
+        yield ParsedItem(key, item_text, _sha256(data), decoded.encoding, article, decoded.source, decoded.confidence)
     if not found:
         yield reject(raw, "empty_file", "the JSON file holds no objects")
 

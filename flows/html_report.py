@@ -48,6 +48,8 @@ def render_report(data: OverviewData, /, *, title: str) -> str:
         ("Name repairs and proposals by evidence",
          _bar_chart([f"{e} ({'repaired' if a else 'proposal'})" for e, a, _ in data.name_variants],
                     [n for _, _, n in data.name_variants], "rows in name_variants"), "See the name_review view for each one."),
+        ("Articles by language", _bar_chart([l for l, _ in data.languages], [n for _, n in data.languages], "articles"),
+         "ISO 639-1 codes, declared by the input or detected; see the daily_language_articles view."),
         ("Quarantine reasons", _bar_chart([r for r, _ in data.quarantine], [n for _, n in data.quarantine], "items"),
          "See the quarantine_by_reason view and the quarantine table for what to do."),
     ]

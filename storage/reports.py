@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -70,6 +70,7 @@ class OverviewData:
     duplicate_rates: list[tuple[str, int, float]]  # (source, documents, duplicate rate), largest sources
     name_variants: list[tuple[str, bool, int]]  # (evidence, applied, rows)
     quarantine: list[tuple[str, int]]  # (reason, items)
+    languages: list[tuple[str, int]] = field(default_factory=list)  # (ISO 639-1 or 'und', articles), largest first
 
 
 def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int = 10) -> OverviewData:
@@ -113,6 +114,11 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
         "SELECT reason, items FROM quarantine_by_reason WHERE CAST(last_at AS DATE) >= $since ORDER BY items DESC, reason",
         {"since": first_day},
     ).fetchall()
+    languages = con.execute(
+        "SELECT language, sum(articles) FROM daily_language_articles WHERE day >= $since "
+        "GROUP BY language ORDER BY 2 DESC, 1 LIMIT $top",
+        params,
+    ).fetchall()
     return OverviewData(
         totals=dict(zip(("documents", "articles", "stories", "sources", "quarantined"), map(int, totals))),
         supplied=by_day("'dateline', 'credit'"),
@@ -121,4 +127,5 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
         duplicate_rates=[(str(u), int(d), float(r)) for u, d, r in duplicates],
         name_variants=[(str(e), bool(a), int(n)) for e, a, n in names],
         quarantine=[(str(r), int(n)) for r, n in quarantine],
+        languages=[(str(language), int(n)) for language, n in languages],
     )

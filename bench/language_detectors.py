@@ -14,54 +14,15 @@ to compare.
 from __future__ import annotations
 
 import argparse
-import csv
-import gzip
-import json
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 
 from _common import CORPORA, REPO, machine
 
 sys.path.insert(0, str(REPO))
 
-from ingest.feeds import parse_feed  # noqa: E402
-from ingest.parse import ParsedItem  # noqa: E402
-from ingest.records import RawItem  # noqa: E402
-
-SAMPLE = REPO / "tests" / "corpus" / "language_sample.tsv"
-
-
-def read_sample(corpora: Path = CORPORA) -> list[tuple[str, str, str]]:
-    """(item, text, label) for every row of the sample."""
-    rows = list(csv.reader((line for line in SAMPLE.open(encoding="utf-8") if not line.startswith("#")), delimiter="\t", quoting=csv.QUOTE_NONE))
-    feeds: dict[str, dict[str, str]] = {}
-    truth = json.loads((corpora / "article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
-    sample = []
-    for item, _context, label in rows[1:]:
-        if item.startswith("real-feeds/"):
-            name, key = item.removeprefix("real-feeds/").split("#", 1)
-            if name not in feeds:
-                feeds[name] = _feed_texts(corpora / "real-feeds" / name)
-            text = feeds[name][key]
-        elif item.startswith("article-extraction-benchmark/"):
-            text = truth[Path(item).name.removesuffix(".html.gz")]["articleBody"]
-        else:
-            text = (corpora / item).read_bytes().decode("utf-8", "replace")
-        sample.append((item, text, label))
-    return sample
-
-
-def _feed_texts(path: Path) -> dict[str, str]:
-    raw = RawItem("feed", "http://example.org/" + path.name, path.name, path.read_bytes(), "feed")
-    _, items = parse_feed(raw, received_at=datetime.now(UTC))
-    return {
-        item.item_key: item.article.title + "\n\n" + "\n\n".join(item.article.paragraphs)
-        for item in items if isinstance(item, ParsedItem)
-    }
-
+from tests.corpus.language_sample import read_sample  # noqa: E402
 
 def detectors() -> dict[str, Callable[[str], str]]:
     found: dict[str, Callable[[str], str]] = {}
@@ -107,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
-    sample = read_sample()
+    sample = read_sample(CORPORA)
     print(f"# language detectors: {machine()}; {len(sample)} labelled articles")
     print("| detector | right | ms per article (median of 3 passes) |")
     print("|---|---|---|")

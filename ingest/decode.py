@@ -57,7 +57,7 @@ _SCORED_TOKENS = 3000  # distinct non-ASCII words judged per decoding: plenty fo
 # has 4.5e-5 of Romanian ("sã" for "să"), "ï" 6e-5 of French.
 _LETTER_SHARE = 5e-5
 # Legacy Romanian text has s and t with cedilla (cp1250 has no comma-below letters); wordfreq has commas.
-_ROMANIAN_FOLDING = str.maketrans("şţŞŢ", "șțȘȚ")
+_ROMANIAN_FOLDING: dict[int, str] = {ord(a): b for a, b in zip("şţŞŢ", "șțȘȚ")}
 _KNOWN, _UNKNOWN, _ALIEN = 1.0, 0.0, -2.0  # what a word adds: in the word list, plausible, impossible
 _ODD_SYMBOL = -1.0
 
@@ -151,9 +151,9 @@ def _declared_labels(data: bytes, *, headers: Iterable[tuple[str, str]], markup:
     if markup:
         head = data[:_DECLARATION_BYTES]
         for pattern in (_XML_DECLARATION, _META_CHARSET):
-            match = pattern.search(head)
-            if match:
-                labels.append(match.group(1).decode("ascii"))
+            declared = pattern.search(head)
+            if declared:
+                labels.append(declared.group(1).decode("ascii"))
     return labels
 
 
@@ -199,14 +199,12 @@ def _reading_score(text: str, languages: tuple[str, ...]) -> tuple[float, float]
     symbols = _odd_symbols(text)
     if not units:
         return symbols * _ODD_SYMBOL, 0.0
-    best: tuple[float, float] | None = None
+    best = (-math.inf, 1.0)
     for language in languages:
         values = [(_unit_value(unit, language), count) for unit, count in units.items()]
         total = sum(value * count for value, count in values)
-        alien = sum(count for value, count in values if value <= _ALIEN) / sum(units.values())
-        if best is None or total > best[0]:
-            best = (total, alien)
-    assert best is not None
+        if total > best[0]:
+            best = (total, sum(count for value, count in values if value <= _ALIEN) / sum(units.values()))
     return best[0] + symbols * _ODD_SYMBOL, best[1]
 
 
@@ -243,13 +241,14 @@ def _units(text: str) -> Counter[str]:
 def _unspaced_units(word: str) -> list[str]:
     """The characters of a word that mixes ASCII letters and an unspaced script; a single CJK or
     Thai character between ASCII letters ("Fran鏰is") is what a wrong decoding makes, not text."""
-    runs = _ASCII_RUN.split(word)
-    return [
-        _ALIEN_MARK + run if len(run) == 1 and 0 < index < len(runs) - 1 else char
-        for index, run in enumerate(runs)
-        for char in (run if len(run) > 1 or not 0 < index < len(runs) - 1 else [run])
-        if run and not run.isascii()
-    ]
+    runs = _ASCII_RUN.split(word)  # the non-ASCII runs; the inner ones lie between ASCII letters
+    units: list[str] = []
+    for index, run in enumerate(runs):
+        if len(run) == 1 and 0 < index < len(runs) - 1:
+            units.append(_ALIEN_MARK + run)
+        else:
+            units.extend(run)
+    return units
 
 
 def _touches_digit(text: str, start: int, end: int) -> bool:
@@ -314,14 +313,14 @@ def _language_data(language: str) -> tuple[frozenset[str], frozenset[str], dict[
     import wordfreq  # loaded only when legacy bytes need judging
 
     frequencies = wordfreq.get_frequency_dict(language, wordlist="small")
-    weights: Counter[str] = Counter()
+    weights: dict[str, float] = {}
     for word, frequency in frequencies.items():
         for char in word:
             if char.isalpha():
-                weights[char] += frequency
+                weights[char] = weights.get(char, 0.0) + frequency
     total = sum(weights.values())
     letters = frozenset(char for char, weight in weights.items() if weight >= total * _LETTER_SHARE)
-    folding = _chinese_folding() if language == "zh" else _ROMANIAN_FOLDING if language == "ro" else {}
+    folding: dict[int, str] = _chinese_folding() if language == "zh" else _ROMANIAN_FOLDING if language == "ro" else {}
     return frozenset(frequencies), letters, folding
 
 

@@ -52,6 +52,7 @@ _ASCII_RUN = re.compile(r"[A-Za-z]+")
 _INSIDE_WORD = regex.compile(r"(?<=\p{L})[^\x00-\x7f\p{L}\p{M}\p{N}\u2019\u2010\u2011\u00ad](?=\p{L})")
 _UNSPACED_SCRIPTS = frozenset({"CJK", "HANGUL", "THAI"})
 _ALIEN_MARK, _FOREIGN_MARK = "\x00", "\x01"  # prefixes of judged words that no language can know
+_MARKS = (_ALIEN_MARK, _FOREIGN_MARK)
 _SCORED_TOKENS = 3000  # distinct non-ASCII words judged per decoding: plenty for any verdict
 # A language's letters: those with at least this share of its text. Web text has mojibake too: "ã"
 # has 4.5e-5 of Romanian ("sã" for "să"), "ï" 6e-5 of French.
@@ -166,16 +167,28 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _detect_legacy(data: bytes) -> DecodedText:
-    """The legacy decoding that reads best, or ParseError("undecodable") when none reads as text."""
+    """The legacy decoding that reads best, or ParseError("undecodable") when none reads as text.
+
+    Encodings are tried commonest first. One whose best possible score (every judged word known)
+    cannot reach the best so far is not judged: its languages' word lists are not even loaded.
+    """
     scored: dict[str, tuple[float, float, _Legacy]] = {}  # text -> (score, share of impossible words, encoding)
-    for legacy in _legacy_encodings():
+    best = -math.inf
+    for legacy in sorted(_legacy_encodings(), key=lambda legacy: -legacy.prior):
         try:
             text = data.decode(legacy.codec)
         except UnicodeDecodeError:
             continue
-        evidence, alien_share = _reading_score(text, legacy.languages)
-        if text not in scored or evidence + legacy.prior > scored[text][0]:  # one text, read by two codecs
-            scored[text] = (evidence + legacy.prior, alien_share, legacy)
+        units, symbols = _units(text), _odd_symbols(text)
+        ceiling = sum(n for unit, n in units.items() if not unit.startswith(_MARKS)) * _KNOWN + symbols * _ODD_SYMBOL
+        if ceiling + legacy.prior < best:
+            score, alien_share = ceiling + legacy.prior, 1.0
+        else:
+            evidence, alien_share = _reading_score(units, legacy.languages)
+            score = evidence + symbols * _ODD_SYMBOL + legacy.prior
+            best = max(best, score)
+        if text not in scored or score > scored[text][0]:  # one text, read by two codecs
+            scored[text] = (score, alien_share, legacy)
     ranked = sorted(scored.items(), key=lambda item: item[1][0], reverse=True)
     if not ranked or ranked[0][1][1] > 0.5:
         guess = f" (the best guess, {ranked[0][1][2].codec}, makes no sense of most words)" if ranked else ""
@@ -184,28 +197,26 @@ def _detect_legacy(data: bytes) -> DecodedText:
             f"the bytes are not UTF-8 and no known encoding reads them as text{guess}; "
             "re-save the file as UTF-8",
         )
-    text, (best, _, legacy) = ranked[0]
-    margin = best - ranked[1][1][0] if len(ranked) > 1 else math.inf
+    text, (top, _, legacy) = ranked[0]
+    margin = top - ranked[1][1][0] if len(ranked) > 1 else math.inf
     return DecodedText(text, legacy.codec, "detected", round(1 - math.exp(-margin / 2), 3))
 
 
-def _reading_score(text: str, languages: tuple[str, ...]) -> tuple[float, float]:
-    """How well the non-ASCII words of `text` read in the best of `languages`, and the impossible share.
+def _reading_score(units: Counter[str], languages: tuple[str, ...]) -> tuple[float, float]:
+    """How well a text's judged words read in the best of `languages`, and the impossible share.
 
     ASCII words are the same in every decoding, so only words with other characters are judged.
     Unspaced scripts (Chinese, Japanese, Korean syllables, Thai) are judged a character at a time.
     """
-    units = _units(text)
-    symbols = _odd_symbols(text)
     if not units:
-        return symbols * _ODD_SYMBOL, 0.0
+        return 0.0, 0.0
     best = (-math.inf, 1.0)
     for language in languages:
         values = [(_unit_value(unit, language), count) for unit, count in units.items()]
         total = sum(value * count for value, count in values)
         if total > best[0]:
             best = (total, sum(count for value, count in values if value <= _ALIEN) / sum(units.values()))
-    return best[0] + symbols * _ODD_SYMBOL, best[1]
+    return best
 
 
 def _units(text: str) -> Counter[str]:
@@ -312,16 +323,16 @@ def _language_data(language: str) -> tuple[frozenset[str], frozenset[str], dict[
         return frozenset(), frozenset(chr(code) for code in range(0x0E01, 0x0E5C)), {}
     import wordfreq  # loaded only when legacy bytes need judging
 
-    frequencies = wordfreq.get_frequency_dict(language, wordlist="small")
+    buckets = wordfreq.get_frequency_list(language, wordlist="small")  # bucket i: frequency 10**(-i/100)
     weights: dict[str, float] = {}
-    for word, frequency in frequencies.items():
-        for char in word:
-            if char.isalpha():
-                weights[char] = weights.get(char, 0.0) + frequency
-    total = sum(weights.values())
-    letters = frozenset(char for char, weight in weights.items() if weight >= total * _LETTER_SHARE)
+    for index, bucket in enumerate(buckets):
+        for char, count in Counter("".join(bucket)).items():  # counted in C, a bucket at a time
+            weights[char] = weights.get(char, 0.0) + count * 10 ** (-index / 100)
+    total = sum(weight for char, weight in weights.items() if char.isalpha())
+    letters = frozenset(char for char, weight in weights.items() if char.isalpha() and weight >= total * _LETTER_SHARE)
+    words = frozenset(word for bucket in buckets for word in bucket)
     folding: dict[int, str] = _chinese_folding() if language == "zh" else _ROMANIAN_FOLDING if language == "ro" else {}
-    return frozenset(frequencies), letters, folding
+    return words, letters, folding
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""What language detection costs on Reuters-21578, as a share of preparing the same articles.
+"""What language detection costs on Reuters-21578 (or BBC), as a share of preparing the same articles.
 
 Prepares N Reuters files (`prepare_batch`: parse, names, agencies, language, sketches), then runs
 the language detection those articles went through again on its own, in the same process, and
@@ -6,7 +6,7 @@ reports the ratio (median of several passes). Preparing is the CPU-bound part of
 files` (storing runs beside it in another process), so the share of a whole run is smaller still.
 Also counts how many articles the cue words settled without the model.
 
-    python bench/language_cost.py [N] [--passes 5]
+    python bench/language_cost.py [N] [--passes 5] [--bbc]
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 
-from _common import REPO, machine
+from _common import CORPORA, REPO, machine
 from reuters_corpus import write_corpus
 
 sys.path.insert(0, str(REPO))
@@ -30,8 +30,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("count", nargs="?", type=int, default=3000)
     parser.add_argument("--passes", type=int, default=5)
+    parser.add_argument("--bbc", action="store_true", help="the BBC corpus instead of Reuters-21578")
     args = parser.parse_args()
-    corpus, _ = write_corpus(scale=1)
+    corpus = CORPORA / "bbc" / "bbc" if args.bbc else write_corpus(scale=1)[0]
     items = [read_file(path) for path in sorted(iter_file_paths([corpus]))[: args.count]]
     batch = prepare_batch(items[:50])  # loads registries, word frequencies and the model
     ratios, prepares = [], []
@@ -49,7 +50,7 @@ def main() -> None:
         prepares.append(prepared)
     cued = sum(_language_from_cues(body_words) is not None for _, body_words in inputs)
     print(f"# language detection cost: {machine()}")
-    print(f"{len(inputs)} Reuters articles; prepare median {statistics.median(prepares):.2f} s; detection "
+    print(f"{len(inputs)} {'BBC' if args.bbc else 'Reuters'} articles; prepare median {statistics.median(prepares):.2f} s; detection "
           f"median {statistics.median(ratios):.1%} of it (min {min(ratios):.1%}, max {max(ratios):.1%}, "
           f"n={args.passes}); settled by cue words: {cued} ({cued / len(inputs):.0%})")
 

@@ -53,6 +53,7 @@ def render_report(data: OverviewData, /, *, title: str) -> str:
         _stories_section(data),
         _duplicates_section(data),
         _names_section(data),
+        _languages_section(data),
         _quarantine_section(data),
     ]
     totals = "".join(f"<li><b>{value:,}</b> {html.escape(name)}</li>" for name, value in data.totals.items())
@@ -155,6 +156,15 @@ def _names_section(data: OverviewData) -> tuple[str, str, str]:
     note = (f"Spellings found in articles and the form they were repaired to (strong evidence) or that is "
             f"proposed for review, repairs first: {shown}. The name_review view has each one with its evidence.")
     return heading, html.escape(note), table
+
+
+def _languages_section(data: OverviewData) -> tuple[str, str, str]:
+    heading = "Articles by language"
+    if not data.languages:
+        return heading, "Nothing has been ingested yet.", ""
+    note = "ISO 639-1 codes, declared by the input or detected ('und': unknown); see the daily_language_articles view."
+    return heading, html.escape(note), _bar_chart([lang for lang, _ in data.languages],
+                                                  [n for _, n in data.languages], "articles")
 
 
 def _quarantine_section(data: OverviewData) -> tuple[str, str, str]:

@@ -15,9 +15,10 @@ from ingest.decode import decode_text
 from ingest.errors import NewsflowError, ParseError
 from ingest.feeds import FeedOutcome, parse_feed
 from ingest.fingerprint import key_of_words, words
+from ingest.language import declared_language, detect_language
 from ingest.names import NameAliases, apply_name_repairs, read_names
 from ingest.parse import ParsedItem, article_from_html, parse_item, reject
-from ingest.records import Article, Batch, Document, ParsedArticle, RawItem, Rejection
+from ingest.records import Article, Batch, Document, LanguageSource, ParsedArticle, RawItem, Rejection
 from ingest.stories import sketch_texts
 
 # Errors a parser bug can raise on odd input; caught per item so that one item cannot sink a batch.
@@ -84,15 +85,17 @@ def prepare_feed(
     return outcome, Batch(documents, tuple(item for item in items if isinstance(item, Rejection)))
 
 
-def with_full_text(document: Document, page: bytes, /, *, aliases: NameAliases | None = None) -> Document:
+def with_full_text(
+    document: Document, page: bytes, /, *, headers: tuple[tuple[str, str], ...] = (), aliases: NameAliases | None = None
+) -> Document:
     """The document with its body replaced by the article text extracted from its page.
 
     The feed's own title, link and date are kept (they are more reliable than a page's metadata).
-    If nothing can be extracted, the feed's summary stays and `full_text_status` says why.
+    If nothing can be extracted, the feed's summary stays and `full_text_status` says why. `headers`
+    are the page's HTTP response headers: their charset comes before the page's own `<meta>`.
     """
     try:
-        text, _ = decode_text(page)
-        extracted = article_from_html(text)
+        extracted = article_from_html(decode_text(page, headers=headers, markup=True).text)
     except _ITEM_ERRORS as exc:
         detail = exc.detail if isinstance(exc, ParseError) else f"{type(exc).__name__}: {exc}"
         return replace(document, full_text_status=f"kept the feed summary: {detail}")
@@ -116,6 +119,8 @@ def _document(raw: RawItem, parsed: ParsedItem, aliases: NameAliases | None) -> 
         raw_text=parsed.raw_text,
         encoding=parsed.encoding,
         article=build_article(parsed.article, aliases=aliases),
+        encoding_source=parsed.encoding_source,
+        encoding_confidence=parsed.encoding_confidence,
     )
 
 
@@ -126,6 +131,7 @@ def build_article(parsed: ParsedArticle, /, *, aliases: NameAliases | None = Non
     title = apply_name_repairs(parsed.title, variants)
     paragraphs = tuple(apply_name_repairs(p, variants) for p in parsed.paragraphs)
     body_words = words(paragraphs)
+    language, language_source, language_confidence = _language(parsed, title, paragraphs, body_words)
     tags = tag_agencies(paragraphs, title=title, dateline=parsed.dateline, credit=parsed.credit,
                         words=words((title,)) + body_words)
     return Article(
@@ -136,7 +142,7 @@ def build_article(parsed: ParsedArticle, /, *, aliases: NameAliases | None = Non
         credit=parsed.credit,
         url=parsed.url,
         published_at=parsed.published_at,
-        language=parsed.language,
+        language=language,
         source_name=parsed.source_name,
         word_count=sum(len(p.split()) for p in paragraphs),
         body_key=key_of_words(body_words),
@@ -144,4 +150,17 @@ def build_article(parsed: ParsedArticle, /, *, aliases: NameAliases | None = Non
         agency_tags=tags,
         person_names=names.persons,
         names_unjudged=names.failures,
+        language_source=language_source,
+        language_confidence=language_confidence,
     )
+
+
+def _language(
+    parsed: ParsedArticle, title: str, paragraphs: Sequence[str], body_words: Sequence[str]
+) -> tuple[str | None, LanguageSource | None, float | None]:
+    """The language the input declares (as ISO 639-1), else the one detected from the text."""
+    declared = declared_language(parsed.language)
+    if declared is not None:
+        return declared, "declared", None
+    detected = detect_language(title + "\n" + "\n".join(paragraphs), words=body_words)
+    return (detected[0], "detected", detected[1]) if detected else (None, None, None)

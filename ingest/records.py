@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Literal
 
 SourceKind = Literal["file", "feed"]
+EncodingSource = Literal["declared", "detected"]
+LanguageSource = Literal["declared", "detected"]
 AgencyRole = Literal["dateline", "credit", "cited", "image_credit", "mention"]
 NameEvidence = Literal["same_first_name", "alias", "truncation", "similar_spelling"]
 LinkEvidence = Literal["alias", "same_story", "similar_spelling"]
@@ -27,6 +29,16 @@ class RawItem:
     data: bytes  # the bytes exactly as read
     media_hint: str  # what the source says the bytes are: a file suffix such as ".txt", or "feed"
     headers: tuple[tuple[str, str], ...] = ()  # HTTP response headers, for bytes that came over HTTP
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """Text decoded from bytes, with how its encoding was found (ingest/decode.py)."""
+
+    text: str
+    encoding: str  # Python codec name, e.g. "utf-8", "cp1252", "cp932"
+    source: EncodingSource  # declared: a BOM, HTTP header, XML declaration or <meta>; detected: judged
+    confidence: float  # 1.0 when declared or UTF-8; else how far the reading beat the next best (0-1)
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,7 @@ class Article:
     credit: str | None
     url: str | None
     published_at: datetime | None
-    language: str | None
+    language: str | None  # ISO 639-1: declared by the input, else detected; None for a text without letters
     source_name: str | None
     word_count: int
     body_key: str  # hex fingerprint of the normalised body: equal keys mean the same article
@@ -130,6 +142,8 @@ class Article:
     person_names: tuple[PersonName, ...] = ()
     sketch: StorySketch | None = None  # set for a whole batch at once by `ingest.batch.with_sketches`
     names_unjudged: int = 0  # name judgments that failed on this article (a bug to report); counted per run
+    language_source: LanguageSource | None = None  # declared | detected; None when there is no language
+    language_confidence: float | None = None  # the detector's (0-1); None when declared
 
 
 @dataclass(frozen=True)
@@ -144,6 +158,8 @@ class Document:
     encoding: str  # the codec that decoded the bytes
     article: Article
     full_text_status: str | None = None  # None: not asked for; "extracted"; else why the summary was kept
+    encoding_source: EncodingSource = "detected"  # how `encoding` was found: declared by the input, or detected
+    encoding_confidence: float = 1.0  # 1.0 when declared or UTF-8; for a detected legacy encoding, 0-1
 
 
 @dataclass(frozen=True)

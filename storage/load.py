@@ -82,6 +82,8 @@ def _arrow_tables(batch: Batch) -> dict[str, pa.Table]:
                 "item_key": [d.item_key for d in docs],
                 "raw_sha256": [d.raw_sha256 for d in docs],
                 "raw_encoding": [d.encoding for d in docs],
+                "raw_encoding_source": pa.array([d.encoding_source for d in docs], pa.string()),
+                "raw_encoding_confidence": pa.array([d.encoding_confidence for d in docs], pa.float64()),
                 "raw_text": pa.array([d.raw_text for d in docs], pa.large_string()),
                 "title": [a.title for a in articles],
                 "lede": [a.lede for a in articles],
@@ -91,6 +93,8 @@ def _arrow_tables(batch: Batch) -> dict[str, pa.Table]:
                 "published_at": pa.array([a.published_at for a in articles], pa.timestamp("us", tz="UTC")),
                 "url": pa.array([a.url for a in articles], pa.string()),
                 "language": pa.array([a.language for a in articles], pa.string()),
+                "language_source": pa.array([a.language_source for a in articles], pa.string()),
+                "language_confidence": pa.array([a.language_confidence for a in articles], pa.float64()),
                 "source_name": pa.array([a.source_name for a in articles], pa.string()),
                 "word_count": pa.array([a.word_count for a in articles], pa.int32()),
                 "full_text_status": pa.array([d.full_text_status for d in docs], pa.string()),
@@ -158,7 +162,7 @@ def _insert_articles(con: duckdb.DuckDBPyConnection, *, run_id: str, now: dateti
         """
         INSERT INTO articles BY NAME
         SELECT article_id, article_id AS story_id, title, lede, body, dateline, credit, published_at, url,
-               language, source_name, word_count, $now AS first_seen_at, $run_id AS first_run_id,
+               language, language_source, language_confidence, source_name, word_count, $now AS first_seen_at, $run_id AS first_run_id,
                $version AS fingerprint_version
         FROM batch_new_articles
         """,
@@ -196,7 +200,7 @@ def _insert_documents(con: duckdb.DuckDBPyConnection, *, run_id: str, now: datet
         INSERT INTO documents BY NAME
         SELECT i.document_id, b.article_id, $run_id AS run_id, b.source_kind, b.source_uri, b.item_key,
                b.title, b.credit, $now AS ingested_at, b.raw_sha256, b.raw_encoding, b.raw_text,
-               b.full_text_status
+               b.full_text_status, b.raw_encoding_source, b.raw_encoding_confidence
         FROM batch_documents b JOIN batch_document_ids i USING (ord)
         """,
         {"run_id": run_id, "now": now},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
@@ -83,6 +83,7 @@ class OverviewData:
     name_pairs: list[tuple[str, str, int, int]]  # (variant, canonical, articles repaired, articles proposed), top
     name_pair_count: int  # distinct (variant, canonical) pairs in all
     quarantine: list[tuple[str, int]]  # (reason, items)
+    languages: list[tuple[str, int]] = field(default_factory=list)  # (ISO 639-1 or 'und', articles), largest first
 
 
 def period_for(first: date, last: date, /) -> str:
@@ -136,6 +137,7 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
         name_pair_count=int((con.execute("SELECT count(*) FROM (SELECT DISTINCT variant, canonical FROM name_variants)")
                              .fetchone() or (0,))[0]),
         quarantine=_quarantine(con, since=first_day),
+        languages=_languages(con, since=first_day, top=top),
     )
 
 
@@ -193,6 +195,15 @@ def _agencies_over_time(
         {"period": period, "agencies": agencies},
     ).fetchall()
     return [(p, str(a), str(g), int(n)) for p, a, g, n in rows]
+
+
+def _languages(con: duckdb.DuckDBPyConnection, *, since: date, top: int) -> list[tuple[str, int]]:
+    rows = con.execute(
+        "SELECT language, sum(articles) FROM daily_language_articles WHERE day >= $since "
+        "GROUP BY language ORDER BY 2 DESC, 1 LIMIT $top",
+        {"since": since, "top": top},
+    ).fetchall()
+    return [(str(language), int(n)) for language, n in rows]
 
 
 def _largest_stories(con: duckdb.DuckDBPyConnection, *, since: date, top: int) -> list[tuple[str, int, int]]:

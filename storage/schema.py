@@ -329,6 +329,31 @@ def _add_names_unjudged(con: duckdb.DuckDBPyConnection) -> None:
     execute_ddl(con, "ALTER TABLE runs ADD COLUMN names_unjudged INTEGER DEFAULT 0")
 
 
+def _add_text_fidelity(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 16: how each document's encoding was found, every article's language, languages per day.
+
+    Articles stored before it keep the language their input declared (or NULL): detecting theirs
+    would need the detector inside the migration; a re-ingest of the files fills them.
+    """
+    execute_ddl(
+        con,
+        """
+        -- declared: a BOM, an HTTP header, an XML declaration or an HTML <meta>; detected: judged
+        ALTER TABLE documents ADD COLUMN raw_encoding_source VARCHAR;
+        ALTER TABLE documents ADD COLUMN raw_encoding_confidence DOUBLE;  -- 1.0 when declared or UTF-8
+        ALTER TABLE articles ADD COLUMN language_source VARCHAR;           -- declared | detected
+        ALTER TABLE articles ADD COLUMN language_confidence DOUBLE;        -- the detector's; NULL when declared
+        UPDATE articles SET language_source = 'declared' WHERE language IS NOT NULL;
+
+        CREATE VIEW daily_language_articles AS  -- articles per day by language ('und' when unknown)
+        SELECT CAST(coalesce(published_at, first_seen_at) AS DATE) AS day, coalesce(language, 'und') AS language,
+               count(*) AS articles
+        FROM articles
+        GROUP BY ALL;
+        """
+    )
+
+
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
     """Give the articles of an older database what new ones get on arrival, a chunk at a time.
 
@@ -358,6 +383,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "story_decisions, story_merges, article_names, name_links, person_mentions", 4, _add_story_detection),
     Migration(6, "lake_writes: write transactions to a DuckLake commit one at a time", 7, _add_lake_writes),
     Migration(7, "runs.names_unjudged: name judgments that failed and were skipped", 13, _add_names_unjudged),
+    Migration(8, "text fidelity: documents.raw_encoding_source and _confidence, articles.language_source and "
+                 "_confidence, daily_language_articles", 16, _add_text_fidelity),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -97,3 +97,11 @@ def test_name_typos_are_found_and_repairs_are_right(bbc_db: tuple[Database, Path
     assert {pair for pair, applied in found.items() if applied} <= typos
     verdicts = [reviewed.get(pair) or reviewed.get((pair[0], pair[2], pair[1])) for pair in found]
     assert verdicts.count("typo") >= 0.9 * len(found), [p for p, v in zip(found, verdicts) if v != "typo"]
+
+
+def test_every_article_has_a_detected_language_english(bbc_db: tuple[Database, Path]) -> None:
+    """Issue 16: the BBC files declare no language; every article is detected as English."""
+    db, _ = bbc_db
+    assert _rows(db, "SELECT language, language_source, count(*) FROM articles GROUP BY ALL") == [
+        ("en", "detected", _rows(db, "SELECT count(*) FROM articles")[0][0])
+    ]

@@ -69,3 +69,12 @@ def test_the_invalid_reuters_feed_is_recorded_as_failing_in_words(real_feeds) ->
     ((error, failures),) = db.query(
         "SELECT last_error, consecutive_failures FROM feeds WHERE url LIKE '%rss_2.0_invalid_1.xml'").rows
     assert str(error).startswith("the feed is not well-formed XML (line 19, column 84") and failures == 2
+
+
+def test_every_article_has_a_language_and_urdu_is_urdu(real_feeds) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: a feed's <language> is declared; feeds without one are detected, article by article."""
+    db, _ = real_feeds
+    assert db.query("SELECT count(*) FROM articles WHERE language IS NULL").rows == [(0,)]
+    urdu = db.query("SELECT DISTINCT language FROM articles a JOIN documents d USING (article_id) "
+                    "WHERE d.source_uri LIKE '%urdu%'").rows
+    assert urdu == [("ur",)]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 DEMO_DB ?= data/news.duckdb
 
-.PHONY: demo test typecheck bench bench-lake clean
+.PHONY: demo test lint typecheck bench bench-lake clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,11 @@ demo: $(VENV)/.installed
 	$(BIN)/newsflow sql --db $(DEMO_DB) "SELECT a.title, count(DISTINCT d.document_id) AS copies, string_agg(DISTINCT t.agency || ':' || t.role, ', ') AS agencies FROM articles a JOIN documents d USING (article_id) LEFT JOIN agency_tags t USING (article_id) GROUP BY a.title ORDER BY a.title"
 	$(BIN)/newsflow sql --db $(DEMO_DB) "SELECT d.verdict, round(d.jaccard, 2) AS jaccard, round(d.containment, 2) AS containment, a.title, b.title AS joined_with FROM story_decisions d JOIN articles a ON a.article_id = d.article_id JOIN articles b ON b.article_id = d.other_article_id"
 
-test: $(VENV)/.installed-dev typecheck
+test: $(VENV)/.installed-dev lint typecheck
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check flows ingest storage tests bench
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

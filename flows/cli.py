@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from flows.settings import DEFAULT_DB, Settings, prefect_api_url
+from flows.settings import DEFAULT_DB, Settings, prefect_api_from_environment, prefect_api_url
 from flows.stopping import Stopped, stop_requested, stoppable
 from ingest.errors import NewsflowError
 from ingest.shards import Shard
@@ -253,7 +253,7 @@ def _reachable_prefect_api() -> str | None:
     try:
         httpx.get(f"{url.rstrip('/')}/health", timeout=10)
     except httpx.TransportError as exc:
-        if os.environ.get("PREFECT_API_URL"):
+        if prefect_api_from_environment():
             where, fix = "PREFECT_API_URL", "unset PREFECT_API_URL"
         else:
             where, fix = "the active Prefect profile", "run `prefect config unset PREFECT_API_URL`"

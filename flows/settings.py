@@ -185,6 +185,11 @@ def _seconds(name: str, default: float) -> float:
     return value
 
 
+def prefect_api_from_environment() -> bool:
+    """Whether the Prefect API is set by PREFECT_API_URL (else it comes from the active profile)."""
+    return bool(os.environ.get("PREFECT_API_URL"))
+
+
 def prefect_api_url() -> str | None:
     """The Prefect API a run should report to: PREFECT_API_URL, else the active Prefect profile's.
 

@@ -28,7 +28,7 @@ def test_the_report_embeds_valid_pngs_of_the_declared_sizes(corpora: Path, tmp_p
     assert main(["report", "--db", str(db), "--out", str(tmp_path / "report")]) == 0
     page = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     images = IMG.findall(page)
-    assert len(images) == 6
+    assert len(images) == 7  # issue 16 added articles by language
     for encoded, width, height in images:
         data = base64.b64decode(encoded)
         assert len(data) > 2000 and png_size(data) == (int(width), int(height))

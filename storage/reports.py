@@ -120,6 +120,7 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
         """,
         params,
     )
+    _create_report_tables(con)
     span = con.execute("SELECT min(published), max(published), count(*) FILTER (WHERE published IS NULL) "
                        "FROM report_articles").fetchone() or (None, None, 0)
     period = period_for(span[0], span[1]) if span[0] is not None else "day"
@@ -131,7 +132,7 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
         published=_published(con, period),
         agencies=agencies,
         agencies_over_time=_agencies_over_time(con, period, sorted({a for a, _, _ in agencies})),
-        largest_stories=_largest_stories(con, since=first_day, top=top),
+        largest_stories=_largest_stories(con, since=since, top=top),
         duplicates=_duplicates_by_source(con, top=top),
         name_pairs=_name_pairs(con, top=2 * top),
         name_pair_count=int((con.execute("SELECT count(*) FROM (SELECT DISTINCT variant, canonical FROM name_variants)")
@@ -141,10 +142,34 @@ def overview(con: duckdb.DuckDBPyConnection, /, *, since: date | None, top: int 
     )
 
 
-def _role_group_sql() -> str:
-    return "CASE " + " ".join(
+def _create_report_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Two temporary tables the figures share, so each large join or aggregation runs once.
+
+    `report_tags`: one row per (article, agency, role group) among `report_articles`. Only "supplied"
+    joins two roles, so a credit that repeats the same agency's dateline is dropped (an anti-join on
+    the credit rows) instead of counting distinct articles in every figure.
+    `article_copies`: documents per article and the first of them (integer ids, cheap to join).
+    """
+    groups = "CASE " + " ".join(
         f"WHEN t.role IN ({', '.join(repr(r) for r in roles)}) THEN '{group}'" for group, roles in ROLE_GROUPS.items()
     ) + " END"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE report_tags AS
+        SELECT t.article_id, t.agency, {groups} AS role_group, r.published
+        FROM (SELECT article_id, agency, role FROM agency_tags WHERE role <> 'credit'
+              UNION ALL
+              SELECT article_id, agency, role FROM (SELECT * FROM agency_tags WHERE role = 'credit')
+              ANTI JOIN (SELECT article_id, agency FROM agency_tags WHERE role = 'dateline') USING (article_id, agency)
+             ) t
+        JOIN report_articles r USING (article_id)
+        WHERE role_group IS NOT NULL;
+
+        CREATE OR REPLACE TEMP TABLE article_copies AS
+        SELECT article_id, count(*) AS documents, min(document_id) AS first_document_id
+        FROM documents GROUP BY article_id;
+        """
+    )
 
 
 def _published(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[date, int]]:
@@ -165,15 +190,9 @@ def _published(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[date, 
 
 def _agencies_by_role(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
     rows = con.execute(
-        f"""
-        WITH grouped AS (
-            SELECT t.agency, {_role_group_sql()} AS role_group,
-                   count(DISTINCT t.article_id) AS articles  -- an article both datelined and credited counts once
-            FROM agency_tags t SEMI JOIN report_articles r USING (article_id)
-            WHERE role_group IS NOT NULL GROUP BY ALL
-        ), top AS (
-            SELECT agency FROM grouped GROUP BY agency ORDER BY max(articles) DESC, agency LIMIT $top
-        )
+        """
+        WITH grouped AS (SELECT agency, role_group, count(*) AS articles FROM report_tags GROUP BY ALL),
+             top AS (SELECT agency FROM grouped GROUP BY agency ORDER BY max(articles) DESC, agency LIMIT $top)
         SELECT agency, role_group, articles FROM grouped SEMI JOIN top USING (agency) ORDER BY agency, role_group
         """,
         {"top": TOP_AGENCIES},
@@ -186,13 +205,12 @@ def _agencies_over_time(
 ) -> list[tuple[date, str, str, int]]:
     rows = con.execute(
         f"""
-        SELECT CAST(date_trunc($period, r.published) AS DATE) AS p, t.agency, {_role_group_sql()} AS role_group,
-               count(DISTINCT t.article_id)
-        FROM agency_tags t JOIN report_articles r USING (article_id)
-        WHERE r.published IS NOT NULL AND role_group IN ('supplied', 'cited') AND list_contains($agencies, t.agency)
-        GROUP BY ALL ORDER BY p, t.agency, role_group
+        SELECT CAST(date_trunc('{period}', published) AS DATE) AS p, agency, role_group, count(*)
+        FROM report_tags
+        WHERE published IS NOT NULL AND role_group IN ('supplied', 'cited') AND list_contains($agencies, agency)
+        GROUP BY ALL ORDER BY p, agency, role_group
         """,
-        {"period": period, "agencies": agencies},
+        {"agencies": agencies},
     ).fetchall()
     return [(p, str(a), str(g), int(n)) for p, a, g, n in rows]
 
@@ -206,33 +224,50 @@ def _languages(con: duckdb.DuckDBPyConnection, *, since: date, top: int) -> list
     return [(str(language), int(n)) for language, n in rows]
 
 
-def _largest_stories(con: duckdb.DuckDBPyConnection, *, since: date, top: int) -> list[tuple[str, int, int]]:
+def _largest_stories(con: duckdb.DuckDBPyConnection, *, since: date | None, top: int) -> list[tuple[str, int, int]]:
+    """Stories with the most documents. A story's id is the id of one of its articles, and almost every
+    story has one article: only the few merged stories need their articles joined."""
+    recent = "" if since is None else "SEMI JOIN (SELECT story_id FROM stories WHERE CAST(last_seen_at AS DATE) >= $since) USING (story_id)"
     rows = con.execute(
-        """
-        WITH copies AS (
-            SELECT a.story_id, count(*) AS documents, count(DISTINCT d.source_uri) AS sources
-            FROM documents d JOIN articles a USING (article_id)
-            GROUP BY a.story_id HAVING count(*) > 1
-        )
-        SELECT r.title, c.documents, c.sources
-        FROM copies c JOIN stories s USING (story_id) JOIN articles r ON r.article_id = s.representative_article_id
-        WHERE CAST(s.last_seen_at AS DATE) >= $since
-        ORDER BY c.documents DESC, r.title LIMIT $top
+        f"""
+        WITH merged_articles AS (SELECT article_id, story_id FROM articles WHERE story_id <> article_id),
+             merged AS (SELECT story_id, story_id AS article_id FROM merged_articles
+                        UNION SELECT story_id, article_id FROM merged_articles),
+             per_story AS (
+                 SELECT m.story_id, sum(c.documents) AS documents
+                 FROM merged m JOIN article_copies c USING (article_id) GROUP BY m.story_id
+                 UNION ALL
+                 SELECT c.article_id, c.documents FROM article_copies c ANTI JOIN merged m USING (article_id)
+                 WHERE c.documents > 1
+             ),
+             largest AS (
+                 SELECT story_id, documents FROM per_story {recent}
+                 WHERE documents > 1 ORDER BY documents DESC, story_id LIMIT $top
+             )
+        SELECT any_value(r.title) AS title, l.documents, count(DISTINCT d.source_uri) AS sources
+        FROM largest l JOIN stories s USING (story_id) JOIN articles r ON r.article_id = s.representative_article_id
+        JOIN articles a ON a.story_id = l.story_id JOIN documents d ON d.article_id = a.article_id
+        GROUP BY l.story_id, l.documents ORDER BY l.documents DESC, title
         """,
-        {"since": since, "top": top},
+        {"top": top} if since is None else {"top": top, "since": since},
     ).fetchall()
     return [(str(t), int(d), int(s)) for t, d, s in rows]
 
 
 def _duplicates_by_source(con: duckdb.DuckDBPyConnection, *, top: int) -> list[tuple[str, int, int]]:
-    """Per feed, or per folder of files (one file is one document, so a file alone says nothing)."""
+    """Per feed, or per folder of files (one file is one document, so a file alone says nothing).
+
+    A duplicate is a document that is not its article's first: a source's duplicates are its documents
+    less the first documents it delivered.
+    """
     rows = con.execute(
         """
-        WITH firsts AS (SELECT article_id, min(document_id) AS first_document_id FROM documents GROUP BY article_id)
-        SELECT CASE WHEN d.source_kind = 'file' THEN regexp_replace(d.source_uri, '/[^/]*$', '')
-                    ELSE d.source_uri END AS source,
-               count(*) AS documents, count(*) FILTER (WHERE d.document_id <> f.first_document_id) AS duplicates
-        FROM documents d JOIN firsts f USING (article_id)
+        WITH delivered AS (SELECT source_kind, source_uri, count(*) AS documents FROM documents GROUP BY ALL),
+             firsts AS (SELECT d.source_kind, d.source_uri, count(*) AS firsts
+                        FROM article_copies c JOIN documents d ON d.document_id = c.first_document_id GROUP BY ALL)
+        SELECT CASE WHEN source_kind = 'file' THEN regexp_replace(source_uri, '/[^/]*$', '') ELSE source_uri END AS source,
+               sum(documents) AS documents, sum(documents - coalesce(firsts, 0)) AS duplicates
+        FROM delivered LEFT JOIN firsts USING (source_kind, source_uri)
         GROUP BY source ORDER BY documents DESC, source LIMIT $top
         """,
         {"top": top},

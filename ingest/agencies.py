@@ -58,6 +58,7 @@ class _Match:
 
 
 _Patterns = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+_Role = AgencyRole | Literal["cited_after"]  # "cited_after": cited only by a verb after the name
 
 
 @dataclass(frozen=True)
@@ -173,13 +174,14 @@ def agencies() -> dict[str, Agency]:
 
 
 def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
-    previous: tuple[int, str] | None = None  # end and role of the last match, for "told Reuters and AFP"
+    previous: tuple[int, _Role] | None = None  # end and role of the last match, for "told Reuters and AFP"
     for match in sorted(_matches(document.registry, text, document.patterns), key=lambda m: m.start):
         agency = document.registry.agencies[match.code]
         if match.short and match.text in document.redefined:
             continue
         role = _role_in_running_text(text, match)
-        if role == "mention" and previous and previous[1] != "mention" and _JOINED.fullmatch(text, previous[0], match.start):
+        joined = previous is not None and _JOINED.fullmatch(text, previous[0], match.start) is not None
+        if role == "mention" and previous and joined:
             role = previous[1]
         previous = (match.end, role)
         if role == "cited_after" and match.short and agency.ambiguous and not document.speaks_of_agency(match.code):
@@ -193,7 +195,7 @@ def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
         yield AgencyTag(match.code, "cited" if role == "cited_after" else role, _context(text, match))
 
 
-def _role_in_running_text(text: str, match: _Match) -> AgencyRole | Literal["cited_after"]:
+def _role_in_running_text(text: str, match: _Match) -> _Role:
     """The role the words around a match give it; "cited_after" when only a following verb cites it."""
     before, after = text[max(0, match.start - _CUE_WINDOW) : match.start], text[match.end : match.end + _CUE_WINDOW]
     image_before, image_after, cue_before, cue_after = _cue_patterns()[:4]

@@ -34,6 +34,7 @@ except ImportError:
     from bench.reuters_corpus import Story, read_stories, story_text  # type: ignore[no-redef]
 
 sys.path.insert(0, str(REPO))
+from ingest.agencies import load_registry  # noqa: E402
 from ingest.batch import prepare_batch, prepare_feed  # noqa: E402
 from ingest.records import AgencyTag, Article, RawItem  # noqa: E402
 
@@ -216,9 +217,8 @@ _PHRASE = re.compile(r"news agency|press agency|news service|wire service|newswi
 
 
 def _untagged_phrases(article: Article) -> Iterator[str]:
-    """Agency names (long forms in any case, short forms as written or in capitals) and agency words in the article that no tag's evidence covers."""
-    from ingest.agencies import load_registry
-
+    """Agency names (long forms in any case, short forms as written or in capitals) and agency words
+    in the article that no tag's evidence covers: where the tagger may have missed one."""
     registry = load_registry()
     longs = "|".join(map(re.escape, sorted(registry.code_of_long, key=len, reverse=True)))
     shorts = "|".join(re.escape(f) for form in registry.code_of_short for f in {form, form.upper()})

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
 from functools import lru_cache
+from typing import Literal, NamedTuple
 
 from ingest.datafiles import read_patterns, read_tsv, shipped_path
 from ingest.errors import RegistryError
@@ -58,6 +58,7 @@ class _Match:
 
 
 _Patterns = tuple[re.Pattern[str] | None, re.Pattern[str] | None]
+_Role = AgencyRole | Literal["cited_after"]  # "cited_after": cited only by a verb after the name
 
 
 @dataclass(frozen=True)
@@ -144,14 +145,15 @@ class _Document:
 
         Asked only for an ambiguous short form followed by a reporting verb.
         """
-        return code in self.long_forms() or any(p.search(self.text) for p in _cue_patterns()[4])
+        return code in self.long_forms() or any(p.search(self.text) for p in _cue_patterns().document)
 
     def shows_as_company(self, code: str) -> bool:
         """Whether the document names this agency as a company ("Reuters Holdings Plc <RTRS.L>")."""
-        company = _cue_patterns()[5]
+        company = _cue_patterns().company
         return any(p.match(self.text, end) for end in self.long_forms().get(code, ()) for p in company)
 
     def long_forms(self) -> dict[str, list[int]]:
+        """Where each agency's long forms end in the document, by code."""
         if self._long_forms is None:
             self._long_forms = {}
             for found in self.patterns[0].finditer(self.text) if self.patterns[0] else ():
@@ -173,13 +175,14 @@ def agencies() -> dict[str, Agency]:
 
 
 def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
-    previous: tuple[int, str] | None = None  # end and role of the last match, for "told Reuters and AFP"
+    previous: tuple[int, _Role] | None = None  # end and role of the last match, for "told Reuters and AFP"
     for match in sorted(_matches(document.registry, text, document.patterns), key=lambda m: m.start):
         agency = document.registry.agencies[match.code]
         if match.short and match.text in document.redefined:
             continue
         role = _role_in_running_text(text, match)
-        if role == "mention" and previous and previous[1] != "mention" and _JOINED.fullmatch(text, previous[0], match.start):
+        joined = previous is not None and _JOINED.fullmatch(text, previous[0], match.start) is not None
+        if role == "mention" and previous and joined:
             role = previous[1]
         previous = (match.end, role)
         if role == "cited_after" and match.short and agency.ambiguous and not document.speaks_of_agency(match.code):
@@ -193,15 +196,15 @@ def _running_text_tags(document: _Document, text: str) -> Iterator[AgencyTag]:
         yield AgencyTag(match.code, "cited" if role == "cited_after" else role, _context(text, match))
 
 
-def _role_in_running_text(text: str, match: _Match) -> AgencyRole | Literal["cited_after"]:
+def _role_in_running_text(text: str, match: _Match) -> _Role:
     """The role the words around a match give it; "cited_after" when only a following verb cites it."""
     before, after = text[max(0, match.start - _CUE_WINDOW) : match.start], text[match.end : match.end + _CUE_WINDOW]
-    image_before, image_after, cue_before, cue_after = _cue_patterns()[:4]
-    if any(p.search(before) for p in image_before) or any(p.match(after) for p in image_after):
+    cues = _cue_patterns()
+    if any(p.search(before) for p in cues.image_before) or any(p.match(after) for p in cues.image_after):
         return "image_credit"
-    if any(p.search(before) for p in cue_before):
+    if any(p.search(before) for p in cues.before):
         return "cited"
-    if any(p.match(after) for p in cue_after):
+    if any(p.match(after) for p in cues.after):
         return "cited_after"
     return "mention"
 
@@ -324,11 +327,22 @@ def _alternation(forms: tuple[str, ...], flags: int) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(form) for form in ordered) + r")(?![\w-])", flags)
 
 
+class _Cues(NamedTuple):
+    """The patterns of `image_credits.tsv` and `agency_cues.tsv`, by kind."""
+
+    image_before: tuple[re.Pattern[str], ...]
+    image_after: tuple[re.Pattern[str], ...]
+    before: tuple[re.Pattern[str], ...]
+    after: tuple[re.Pattern[str], ...]
+    document: tuple[re.Pattern[str], ...]  # the document speaks of news agencies
+    company: tuple[re.Pattern[str], ...]  # right after a name: the agency as a company
+
+
 @lru_cache(maxsize=1)
-def _cue_patterns() -> tuple[tuple[re.Pattern[str], ...], ...]:
+def _cue_patterns() -> _Cues:
     image = _where_patterns("image_credits.tsv", ("before", "after"))
     cues = _where_patterns("agency_cues.tsv", ("before", "after", "document", "company"))
-    return image["before"], image["after"], cues["before"], cues["after"], cues["document"], cues["company"]
+    return _Cues(image["before"], image["after"], cues["before"], cues["after"], cues["document"], cues["company"])
 
 
 @lru_cache(maxsize=1)

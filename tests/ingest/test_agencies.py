@@ -165,12 +165,12 @@ def test_words_between_an_agency_and_its_reporting_verb_keep_it_cited(sentence: 
     [
         ("Rates will rise, the governor was quoted as saying by the official Antara news agency.", "ANTARA"),
         ("He was quoted by Indonesia's official Antara news agency as saying work would start.", "ANTARA"),
-        ("Prince Abdullah, in an interview carried by the official Saudi Press Agency (SPA), said progress was near.", "SPA"),
+        ("Prince Abdullah, in an interview carried by the official Saudi Press Agency (SPA), said it was near.", "SPA"),
         ("Reserves fell, according to central bank figures published by the New China News Agency.", "XINHUA"),
         ("The spokesman, in response to questions from Reuters, said there was no comment.", "REUTERS"),
         ("The Exchange was replying to Reuters inquiries about the delay.", "REUTERS"),
         ("A Reuter survey estimates OPEC output at 14.7 mln bpd.", "REUTERS"),
-        ("An Iraqi commander told a correspondent of the official Iraqi news agency INA that four divisions were destroyed.", "INA"),
+        ("A commander told a correspondent of the official Iraqi news agency INA that four divisions fell.", "INA"),
         ("The ferry was sinking, the Dutch newsagency ANP reported today.", "ANP"),
         ("Special envoy Shintaro Abe said in a brief interview with Reuters that the mood was severe.", "REUTERS"),
     ],
@@ -203,7 +203,8 @@ def test_an_ambiguous_short_form_with_a_verb_counts_where_the_document_speaks_of
 
 def test_an_agency_shown_as_a_company_is_a_mention_when_it_speaks_for_itself() -> None:
     paragraphs = ["Reuters Holdings Plc <RTRS.L> said it agreed to buy I P Sharp Associates.",
-                  "Reuters said it had been given options by shareholders.", "A Sharp official told Reuters the price was fair."]
+                  "Reuters said it had been given options by shareholders.",
+                  "A Sharp official told Reuters the price was fair."]
     assert _tags(paragraphs) == {("REUTERS", "mention"), ("REUTERS", "cited")}
     assert ("REUTERS", "cited") not in _tags(paragraphs[:2])
 

@@ -13,7 +13,9 @@ from typing import Literal
 
 SourceKind = Literal["file", "feed"]
 AgencyRole = Literal["dateline", "credit", "cited", "image_credit", "mention"]
-NameEvidence = Literal["same_first_name", "alias", "truncation", "similar_spelling"]
+NameEvidence = Literal[
+    "same_first_name", "alias", "same_neighbour", "honorific_full_name", "lone_slip", "truncation", "similar_spelling"
+]
 LinkEvidence = Literal["alias", "same_story", "similar_spelling"]
 
 

@@ -30,6 +30,8 @@ from ingest.records import LinkEvidence, NameEvidence, NameLink, NameVariant, Pe
 
 ALIASES_ENV = "NEWSFLOW_NAME_ALIASES"
 MIN_SIMILARITY = 0.9  # Jaro-Winkler floor for a candidate pair
+# One edit near the start of a short name scores lower ("Eqypt"/"Egypt" 0.88, "Jabobs"/"Jacobs" 0.86).
+MIN_SIMILARITY_ONE_EDIT = 0.85
 MIN_FORM_LENGTH = 4  # shorter capitalised words are initials, titles or acronyms
 LONG_FORM_LENGTH = 8  # from this length two edits are allowed instead of one
 # Without a shared first name, a pair is proposed only when the variant is this rare in English:
@@ -37,15 +39,18 @@ LONG_FORM_LENGTH = 8  # from this length two edits are allowed instead of one
 # "horan" 2.79, "browne" 3.42).
 RARE_ZIPF = 1.5
 # Two forms that are both this common are words, even after the same capitalised word ("Interior
-# Minister" / "Interior Ministry"): "minister" is 5.0, while real surname pairs seen with one first name
-# have at least one rarer form ("andersen" 3.27, "macdonald" 3.69).
-COMMON_WORD_ZIPF = 4.0
+# Minister" / "Interior Ministry", "Alcan Aluminium" / "Alcan Aluminum": "minister" is 5.0, "aluminium"
+# 3.8), unless that word is a person's first name ("Charles Clark" / "Charles Clarke", "clark" 4.4).
+COMMON_WORD_ZIPF = 3.5
 # A first name or surname this common in English is more likely a word ("Federal", "Commission").
 PERSON_WORD_ZIPF = 4.5
 # Two surnames both this common are two people, even beside a title ("President Reagan", "Donald Regan").
 NAME_ZIPF = 3.0
 # A listed word this much rarer than the word one edit away is that word's misspelling.
 MISSPELLING_GAP = 2.5
+MISSPELLING_ZIPF = 2.0  # ... provided it is rarer than this ("feburary" 1.88, "gurantee" 1.57)
+# A word this common ("aviation" 3.6, "august" 5.1) is what a once-written non-word one edit away meant.
+COMMON_CANONICAL_ZIPF = 3.0
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
 
 # Words that start with anything but an ASCII lower-case letter: the only ones that can be names.
@@ -359,7 +364,8 @@ def _candidate_pairs(article: _Article) -> set[tuple[str, str]]:
 
 def _similar(a: str, b: str, distance: int) -> bool:
     allowed = 2 if min(len(a), len(b)) >= LONG_FORM_LENGTH else 1
-    return distance <= allowed and JaroWinkler.similarity(a, b) >= MIN_SIMILARITY
+    floor = MIN_SIMILARITY if distance > 1 else MIN_SIMILARITY_ONE_EDIT
+    return distance <= allowed and JaroWinkler.similarity(a, b) >= floor
 
 
 def _judge(a: str, b: str, article: _Article) -> tuple[NameVariant, ...]:
@@ -389,7 +395,7 @@ def _judge(a: str, b: str, article: _Article) -> tuple[NameVariant, ...]:
         evidence = "honorific_full_name"
     elif a.startswith(b) or b.startswith(a):
         evidence = "truncation"
-    elif _lone_slip(variant, canonical, counts):
+    elif _lone_slip(variant, canonical, counts) and not _own_full_name(variant, canonical, article):
         evidence = "lone_slip"
     else:
         evidence = "similar_spelling"
@@ -402,14 +408,16 @@ def _judge(a: str, b: str, article: _Article) -> tuple[NameVariant, ...]:
 
 
 def _lone_slip(variant: str, canonical: str, counts: Counter[str]) -> bool:
-    """A form written once, one edit from a form written more often, that is no English word ("Treassury").
+    """A form written once that is no English word, one edit from a form written more often or from a
+    common English word the article also writes ("Treassury" beside "Treasury", "Avaition" beside the
+    headline's "AVIATION").
 
     Brand names spelt with inner capitals (MCorp, PacifiCorp) are left to the proposals: their
     spelling is deliberate more often than a slip.
     """
     return (
         counts[variant] == 1
-        and counts[canonical] >= 2
+        and (counts[canonical] >= 2 or _word_frequency(canonical) >= COMMON_CANONICAL_ZIPF)
         and OSA.distance(variant, canonical) == 1
         and not any(c.isupper() for c in variant[1:])
         and _word_frequency(variant) == 0  # not even a listed misspelling: Liffe, Centraal and Nottm are listed
@@ -423,7 +431,14 @@ def _is_word(variant: str, canonical: str) -> bool:
     they misspell ("february" 5.0): a form that rare beside its look-alike is a slip, not a word.
     """
     frequency = _word_frequency(variant)
+    if frequency >= MISSPELLING_ZIPF:
+        return True  # listed misspellings stay rarer than this; foreign words in names do not ("Groupe" 2.5)
     return frequency >= RARE_ZIPF and _word_frequency(canonical) - frequency < MISSPELLING_GAP
+
+
+def _own_full_name(variant: str, canonical: str, article: _Article) -> bool:
+    """The variant is written after a first name the other form never has: someone else ("Tim Koogle")."""
+    return any(_is_given_name(g) for g in article.givens.get(variant, ())) and not article.givens.get(canonical)
 
 
 def _shared(context: dict[str, Counter[str]], a: str, b: str, aliases: NameAliases) -> set[str]:
@@ -512,6 +527,11 @@ def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | 
     if counts[a] >= MAJORITY * counts[b] or counts[b] >= MAJORITY * counts[a]:
         canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
         return canonical, variant, True
+    frequency_a, frequency_b = _word_frequency(a), _word_frequency(b)
+    if min(frequency_a, frequency_b) == 0 and max(frequency_a, frequency_b) >= RARE_ZIPF and OSA.distance(a, b) == 1:
+        # One form is a word or a known name, the other is in no word list: "Servcice" and "Service"
+        # tie once each, and the slip is plain.
+        return (a, b, True) if frequency_a > frequency_b else (b, a, True)
     full_a = bool(article.givens.get(a)) and not article.honorific[a]
     full_b = bool(article.givens.get(b)) and not article.honorific[b]
     if full_a != full_b and (article.honorific[a] or article.honorific[b]):

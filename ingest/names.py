@@ -9,6 +9,7 @@ evidence. Only strong evidence with a clear majority form rewrites the text; the
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
 import re
@@ -57,12 +58,15 @@ MAJORITY = 2  # the canonical form must occur at least this many times as often 
 _CAPITALISED_WORD = TextPattern(r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]*(?:[-'’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _HEADLINE_WORD = re.compile(r"\b[A-Z][A-Z]{3,}\b")  # the words of an all-caps wire headline
+_DIGIT = re.compile(r"\d")
+_FIGURE = re.compile(r"\d[\d,.]*")  # an amount, a date, a code
 _DESIGNATION = re.compile(r"-\d")  # "Khark-5", "Rafale-2": a model or a ship, named on purpose
 _TICKER = re.compile(r"<[^>]*>|\([^)]*\)")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]|[^\x00-\x7f]")  # "Stcks", "Ttl": abbreviations, not names
 # English is told by its commonest words: at least this share of a text's words (news copy: 20-30%).
-_ENGLISH_FUNCTION_WORDS = frozenset({"the", "of", "and", "to", "in", "a", "for", "is", "on", "that", "said", "with"})
+_ENGLISH_FUNCTION_WORDS = re.compile(r"\b(?:the|of|and|to|in|a|for|is|on|that|said|with)\b")
 _ENGLISH_SHARE = 0.05
+_ENGLISH_SAMPLE = 800  # characters: the first paragraphs tell the language
 _ENGLISH_CHECK_WORDS = 20  # shorter texts are taken as English: too few words to tell
 
 
@@ -114,13 +118,23 @@ def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -
     """
     try:
         text = "\n\n".join(texts)
-        occurrences, following = _occurrences(text)
+        occurrences = _occurrences(text)
         table = aliases if aliases is not None else _load_aliases()
+        variants: tuple[NameVariant, ...] = ()
+        failures = 0
+        # The word-frequency guards are English: elsewhere a similar pair is an inflection (Grüne/Grünen).
         if _looks_english(text):
+            # A wire headline in capitals ("HAWKEYE BANCORP EXCHANGE OFFER EXPIRES") spells the names
+            # too; its ticker symbols ("<HWKB>") are not words.
             headline = texts[0] if texts and texts[0].isupper() else ""
-            variants, failures = _variants(_article(text, occurrences, following, headline, table))
-        else:  # the word-frequency guards are English: elsewhere a similar pair is an inflection (Grüne/Grünen)
-            variants, failures = (), 0
+            headline_forms = [word.capitalize() for word in _HEADLINE_WORD.findall(_TICKER.sub(" ", headline))]
+            counts = Counter(occ.form for occ in occurrences if not occ.table)
+            counts.update(headline_forms)
+            named = {occ.form for occ in occurrences if not occ.sentence_start}.union(headline_forms)
+            pairs = _candidate_pairs(counts, named, table)
+            if pairs:  # most articles have none: the context of each form is gathered only for those that do
+                article = _article(text, occurrences, counts, headline_forms, table)
+                variants, failures = _variants(article, pairs)
         repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
         return NameReading(variants, _persons(occurrences, repaired), failures)
     except Exception:  # noqa: BLE001 - DESIGN §3: a failed name judgment never costs the article
@@ -133,37 +147,37 @@ def find_name_variants(texts: Sequence[str], /, *, aliases: NameAliases | None =
 
 
 def _article(
-    text: str, occurrences: list[_Occurrence], following: list[str | None], headline: str, aliases: NameAliases
+    text: str,
+    occurrences: list[_Occurrence],
+    counts: Counter[str],
+    headline_forms: list[str],
+    aliases: NameAliases,
 ) -> _Article:
-    counts: Counter[str] = Counter()
     givens: dict[str, Counter[str]] = defaultdict(Counter)
     after: dict[str, Counter[str]] = defaultdict(Counter)
     honorific: Counter[str] = Counter()
     possessive: Counter[str] = Counter()
+    # An occurrence with a `given` or a title was written right after the one before it.
+    following = [nxt.form if nxt.given or nxt.honorific else None for nxt in occurrences[1:]] + [None]
     for occ, next_form in zip(occurrences, following):
         if occ.table:
             continue
-        counts[occ.form] += 1
         if occ.given:
             givens[occ.form][occ.given] += 1
         if next_form:
             after[occ.form][next_form] += 1
         honorific[occ.form] += occ.honorific and not next_form  # "Minister Kiichi Miyazawa": a first name
         possessive[occ.form] += occ.possessive
-    # A wire headline in capitals ("HAWKEYE BANCORP EXCHANGE OFFER EXPIRES") spells the names too;
-    # its ticker symbols ("<HWKB>") are not words.
-    headline_forms = [word.capitalize() for word in _HEADLINE_WORD.findall(_TICKER.sub(" ", headline))]
-    headline_only = set(headline_forms) - set(counts)
-    counts.update(headline_forms)
-    possessive_only = {form for form, n in possessive.items() if n == counts[form]}
+    headline_only = {form for form in headline_forms if counts[form] == headline_forms.count(form)}
+    possessive_only = {form for form, n in possessive.items() if n and n == counts[form]}
     return _Article(text, counts, givens, after, honorific, possessive_only, headline_only, aliases)
 
 
-def _variants(article: _Article) -> tuple[tuple[NameVariant, ...], int]:
+def _variants(article: _Article, pairs: set[tuple[str, str]]) -> tuple[tuple[NameVariant, ...], int]:
     """The article's variants, one per (variant, canonical), and how many pair judgments failed."""
     found: dict[tuple[str, str], NameVariant] = {}
     failures = 0
-    for a, b in sorted(_candidate_pairs(article)):
+    for a, b in sorted(pairs):
         try:
             judged = _judge(a, b, article)
         except Exception:  # noqa: BLE001 - one pair's failure leaves only that pair unjudged
@@ -202,7 +216,7 @@ _EVIDENCE_ORDER: tuple[NameEvidence, ...] = (
 
 def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
     """Surnames written right after a first name, with how often: what cross-article links compare."""
-    return _persons(_occurrences("\n\n".join(texts))[0], {})
+    return _persons(_occurrences("\n\n".join(texts)), {})
 
 
 def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str]) -> tuple[PersonName, ...]:
@@ -285,10 +299,9 @@ def apply_name_repairs(text: str, variants: Iterable[NameVariant], /) -> str:
     return text
 
 
-def _occurrences(text: str) -> tuple[list[_Occurrence], list[str | None]]:
-    """Capitalised, not-all-caps words with their context, and the capitalised word right after each."""
-    found: list[_Occurrence] = []
-    following: list[str | None] = []
+def _occurrences(text: str) -> list[_Occurrence]:
+    """Capitalised, not-all-caps words with the capitalised word before them, if adjacent."""
+    found = []
     honorifics = _honorifics()
     tables = _table_lines(text)
     previous_end = -10
@@ -299,20 +312,19 @@ def _occurrences(text: str) -> tuple[list[_Occurrence], list[str | None]]:
         if len(word) > 1 and word[0].isupper() and not word.isupper():
             form = _POSSESSIVE.sub("", word) if "'" in word or "’" in word else word
             adjacent = previous_form is not None and start == previous_end + 1 and text[previous_end] == " "
-            if adjacent:
-                following[-1] = form
             titled = adjacent and previous_form in honorifics
             given = previous_form if adjacent and not titled else None
-            in_table = bool(tables) and any(low <= start < high for low, high in tables) or _DESIGNATION.match(text, end)
+            in_table = bool(tables) and _inside(tables, start) or text.startswith("-", end) and bool(
+                _DESIGNATION.match(text, end)
+            )
             found.append(
                 _Occurrence(form, given, given is None and starts_sentence(text, start), titled, form != word, in_table)
             )
-            following.append(None)
             previous_form = None if form != word else form
         else:
             previous_form = None
         previous_end = end
-    return found, following
+    return found
 
 
 def _table_lines(text: str) -> list[tuple[int, int]]:
@@ -324,28 +336,38 @@ def _table_lines(text: str) -> list[tuple[int, int]]:
     spans = []
     position = 0
     for line in text.split("\n"):
-        tokens = line.split()
-        if len(tokens) >= 3 and sum(any(c.isdigit() for c in token) for token in tokens) * 10 >= 3 * len(tokens):
-            spans.append((position, position + len(line)))
+        if _DIGIT.search(line):
+            words = line.count(" ") + 1
+            if words >= 3 and len(_FIGURE.findall(line)) * 10 >= 3 * words:
+                spans.append((position, position + len(line)))
         position += len(line) + 1
     return spans
 
 
+def _inside(spans: list[tuple[int, int]], position: int) -> bool:
+    index = bisect.bisect_right(spans, (position, math.inf)) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
+
+
 def _looks_english(text: str) -> bool:
     """Whether the text reads as English: the word-frequency evidence below is English word frequency."""
-    words = text.lower().split()
-    if len(words) < _ENGLISH_CHECK_WORDS:
-        return True
-    return sum(word in _ENGLISH_FUNCTION_WORDS for word in words) >= _ENGLISH_SHARE * len(words)
+    sample = text[:_ENGLISH_SAMPLE]
+    words = sample.count(" ") + 1
+    return words < _ENGLISH_CHECK_WORDS or len(_ENGLISH_FUNCTION_WORDS.findall(sample)) >= _ENGLISH_SHARE * words
 
 
-def _candidate_pairs(article: _Article) -> set[tuple[str, str]]:
+def _candidate_pairs(counts: Counter[str], named: set[str], aliases: NameAliases) -> set[tuple[str, str]]:
     """Pairs of forms within one edit (two for long forms; a transposition is one) that may be one name.
 
-    Edit distances of all pairs come from one vectorised rapidfuzz call; a Python loop over pairs
-    was a third of the whole ingest time.
+    A common word written only where a sentence starts ("There", "Analysts") is a word, and is left
+    out before any distance is computed. Edit distances of all pairs come from one vectorised
+    rapidfuzz call; a Python loop over pairs was a third of the whole ingest time.
     """
-    forms = sorted(form for form in article.counts if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form))
+    forms = sorted(
+        form for form in counts
+        if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form)
+        and (form in named or _word_frequency(form) < PERSON_WORD_ZIPF)
+    )
     pairs = set()
     if len(forms) > 1:
         distances = cdist(forms, forms, scorer=OSA.distance, score_cutoff=2, dtype=np.int8)
@@ -356,8 +378,8 @@ def _candidate_pairs(article: _Article) -> set[tuple[str, str]]:
                 pairs.add((forms[i], forms[j]))
     by_canonical: dict[str, list[str]] = defaultdict(list)
     for form in forms:
-        if form in article.aliases.canonical_of:
-            by_canonical[article.aliases.canonical_of[form]].append(form)
+        if form in aliases.canonical_of:
+            by_canonical[aliases.canonical_of[form]].append(form)
     pairs.update((a, b) for group in by_canonical.values() for i, a in enumerate(group) for b in group[i + 1 :])
     return pairs
 

@@ -64,8 +64,8 @@ _DESIGNATION = re.compile(r"-\d")  # "Khark-5", "Rafale-2": a model or a ship, n
 _TICKER = re.compile(r"<[^>]*>|\([^)]*\)")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]|[^\x00-\x7f]")  # "Stcks", "Ttl": abbreviations, not names
 # English is told by its commonest words: at least this share of a text's words (news copy: 20-30%).
-_ENGLISH_FUNCTION_WORDS = re.compile(r"\b(?:the|of|and|to|in|a|for|is|on|that|said|with)\b")
-_ENGLISH_SHARE = 0.05
+_ENGLISH_FUNCTION_WORDS = re.compile(r"\b(?:the|of|and|to|for|is|on|that|said|with)\b")
+_ENGLISH_SHARE = 0.02
 _ENGLISH_SAMPLE = 800  # characters: the first paragraphs tell the language
 _ENGLISH_CHECK_WORDS = 20  # shorter texts are taken as English: too few words to tell
 
@@ -460,7 +460,8 @@ def _is_word(variant: str, canonical: str) -> bool:
 
 def _own_full_name(variant: str, canonical: str, article: _Article) -> bool:
     """The variant is written after a first name the other form never has: someone else ("Tim Koogle")."""
-    return any(_is_given_name(g) for g in article.givens.get(variant, ())) and not article.givens.get(canonical)
+    names = _common_given_names()
+    return any(g in names for g in article.givens.get(variant, ())) and not article.givens.get(canonical)
 
 
 def _shared(context: dict[str, Counter[str]], a: str, b: str, aliases: NameAliases) -> set[str]:

@@ -220,11 +220,17 @@ def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
 
 
 def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str]) -> tuple[PersonName, ...]:
-    counts = Counter(
-        (repaired.get(occ.given, occ.given), repaired.get(occ.form, occ.form))
-        for occ in occurrences
-        if occ.given and len(occ.form) >= MIN_FORM_LENGTH
-    )
+    """First name and surname pairs, leaving out organisations ("Turner Broadcasting", "Amoco Corp")
+    and pairs followed by a further capitalised word ("Gulf Cooperation Council")."""
+    organisations = _organisation_words()
+    counts: Counter[tuple[str, str]] = Counter()
+    for i, occ in enumerate(occurrences):
+        if not occ.given or len(occ.form) < MIN_FORM_LENGTH or occ.form in organisations or occ.given in organisations:
+            continue
+        following = occurrences[i + 1] if i + 1 < len(occurrences) else None
+        if following is not None and following.given == occ.form:
+            continue  # a longer run ("Drexel Burnham Lambert", "Karl Otto Poehl"): its last two words name a person
+        counts[(repaired.get(occ.given, occ.given), repaired.get(occ.form, occ.form))] += 1
     return tuple(
         PersonName(given, surname, n)
         for (given, surname), n in sorted(counts.items())
@@ -632,6 +638,11 @@ def _derived_endings() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _common_given_names() -> frozenset[str]:
     return frozenset(text.strip() for _, text in read_lines(shipped_path("common_given_names.txt")))
+
+
+@lru_cache(maxsize=1)
+def _organisation_words() -> frozenset[str]:
+    return frozenset(text.strip() for _, text in read_lines(shipped_path("organisation_words.txt")))
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,9 @@ SourceKind = Literal["file", "feed"]
 EncodingSource = Literal["declared", "detected"]
 LanguageSource = Literal["declared", "detected"]
 AgencyRole = Literal["dateline", "credit", "cited", "image_credit", "mention"]
-NameEvidence = Literal["same_first_name", "alias", "truncation", "similar_spelling"]
+NameEvidence = Literal[
+    "same_first_name", "alias", "same_neighbour", "honorific_full_name", "lone_slip", "truncation", "similar_spelling"
+]
 LinkEvidence = Literal["alias", "same_story", "similar_spelling"]
 
 

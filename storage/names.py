@@ -19,6 +19,7 @@ from ingest.names import (
     LONG_FORM_LENGTH,
     MIN_FORM_LENGTH,
     MIN_SIMILARITY,
+    MIN_SIMILARITY_ONE_EDIT,
     SHORT_FORM_EDITS,
     NameAliases,
     judge_link,
@@ -27,8 +28,11 @@ from ingest.records import NameLink, PersonName
 from storage.arrow import registered
 
 # Surname pairs SQL lets through to the judge, by the lengths and distances `ingest.names` uses
-# within an article (passed as parameters, so the two cannot drift). `names_new` holds the batch's
-# new articles; names are linked after stories, since same-story evidence needs the merged stories.
+# within an article (passed as parameters, so the two cannot drift). It lets through a little more
+# than the judge takes: Damerau-Levenshtein is never above the judge's optimal string alignment, and
+# the lower of its two Jaro-Winkler floors applies; `judge_link` then decides exactly. `names_new`
+# holds the batch's new articles; names are linked after stories, since same-story evidence needs
+# the merged stories.
 _CANDIDATES = """
     WITH new_forms AS (
         SELECT DISTINCT given, surname FROM article_names SEMI JOIN names_new USING (article_id)
@@ -40,14 +44,14 @@ _CANDIDATES = """
     SELECT DISTINCT n.given, least(n.surname, f.surname) AS a, greatest(n.surname, f.surname) AS b
     FROM new_forms n JOIN forms f ON f.given = n.given AND f.surname <> n.surname
     WHERE least(length(n.surname), length(f.surname)) >= $min_length
-      AND levenshtein(n.surname, f.surname)
+      AND damerau_levenshtein(n.surname, f.surname)
           <= CASE WHEN least(length(n.surname), length(f.surname)) >= $long_length THEN $long_edits ELSE $short_edits END
       AND jaro_winkler_similarity(n.surname, f.surname) >= $min_similarity
     ORDER BY ALL
 """
 _CANDIDATE_RULES = {
     "min_length": MIN_FORM_LENGTH, "long_length": LONG_FORM_LENGTH, "long_edits": LONG_FORM_EDITS,
-    "short_edits": SHORT_FORM_EDITS, "min_similarity": MIN_SIMILARITY,
+    "short_edits": SHORT_FORM_EDITS, "min_similarity": min(MIN_SIMILARITY, MIN_SIMILARITY_ONE_EDIT),
 }
 
 

@@ -158,8 +158,8 @@ def _score_command() -> None:
     labels = read_labels()
     files = {label.file for label in labels}
     scores, errors = score(labels, tags_by_file(files))
-    print(f"{len(files)} labelled articles, {sum(l.tagged != '-' for l in labels)} labelled tags, "
-          f"{sum(l.tagged == '-' and l.agency != 'none' for l in labels)} tags the tagger missed, added by hand")
+    print(f"{len(files)} labelled articles, {sum(label.tagged != '-' for label in labels)} labelled tags, "
+          f"{sum(label.tagged == '-' and label.agency != 'none' for label in labels)} tags the tagger missed, added by hand")
     print("role          precision  recall   (right / tagged / true)")
     for s in scores.values():
         print(f"{s.role:<13} {s.precision:9.3f} {s.recall:7.3f}   ({s.true_positives} / {s.tagged} / {s.truth})")

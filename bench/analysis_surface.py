@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from _common import REPO, machine, newsflow, summary, time_command
 
 sys.path.insert(0, str(REPO))

@@ -24,7 +24,6 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 
 from _common import CORPORA, REPO, machine
 

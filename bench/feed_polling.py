@@ -27,7 +27,6 @@ from _common import REPO, machine, newsflow, summary, time_command
 sys.path.insert(0, str(REPO))
 from tests.feedserver import FeedServer, Response, conditional, rss  # noqa: E402
 
-
 HOSTS = 50
 
 

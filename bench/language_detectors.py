@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.corpus.language_sample import read_sample  # noqa: E402
 
+
 def detectors() -> dict[str, Callable[[str], str]]:
     found: dict[str, Callable[[str], str]] = {}
     try:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flows.fetch import FetchRequest, FetchResult, fetch_all, is_private_url
 from flows.batching import chunks
+from flows.fetch import FetchRequest, FetchResult, fetch_all, is_private_url
 from flows.runs import recorded_run
 from flows.settings import Settings
 from ingest.batch import prepare_feed, with_full_text

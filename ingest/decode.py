@@ -22,7 +22,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import msgpack
 import regex
@@ -312,7 +312,7 @@ def _script_group(char: str) -> str:
     return "CJK" if script in ("CJK", "HIRAGANA", "KATAKANA") else script
 
 
-@lru_cache(maxsize=None)
+@cache
 def _language_data(language: str) -> tuple[frozenset[str], frozenset[str], dict[int, str]]:
     """A language's known words, its letters (those common in its text) and a folding table.
 

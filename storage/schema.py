@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import duckdb
 
-from storage.errors import SchemaVersionError
-from storage.lake import is_lake, lake_ddl, rollback
 from ingest.names import load_name_aliases, person_names
 from ingest.stories import StoryThresholds, sketch_texts
 from storage import clock
+from storage.errors import SchemaVersionError
+from storage.lake import is_lake, lake_ddl, rollback
 from storage.linking import link_articles
 
 

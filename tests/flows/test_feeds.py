@@ -247,11 +247,11 @@ def test_html_in_entries_becomes_clean_text(server: FeedServer, settings: Settin
 
 def test_full_text_replaces_the_summary_for_new_items(server: FeedServer, settings: Settings) -> None:
     page = server.route("/article-1.html", lambda r: Response(200, (
-        "<html><head><title>Grain corridor reopens</title></head><body><nav>Home | World</nav><article>"
-        "<h1>Grain corridor reopens</h1><p>KYIV (Reuters) - Ukraine reopened its southern grain corridor on Tuesday "
-        "after a two-week pause, and three bulk carriers left Odesa loaded with wheat.</p>"
-        "<p>Deputy minister Oksana Hrytsenko told Reuters the convoy would be escorted to the Romanian coast.</p>"
-        "</article><footer>Copyright Example</footer></body></html>").encode(), {"Content-Type": "text/html"}))
+        b"<html><head><title>Grain corridor reopens</title></head><body><nav>Home | World</nav><article>"
+        b"<h1>Grain corridor reopens</h1><p>KYIV (Reuters) - Ukraine reopened its southern grain corridor on Tuesday "
+        b"after a two-week pause, and three bulk carriers left Odesa loaded with wheat.</p>"
+        b"<p>Deputy minister Oksana Hrytsenko told Reuters the convoy would be escorted to the Romanian coast.</p>"
+        b"</article><footer>Copyright Example</footer></body></html>"), {"Content-Type": "text/html"}))
     missing = server.url("/article-2.html")
     body = (f'<rss version="2.0"><channel><title>t</title>'
             f"<item><guid isPermaLink=\"false\">1</guid><title>Grain corridor reopens</title><link>{page}</link><description>Short summary.</description></item>"

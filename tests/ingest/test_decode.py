@@ -77,7 +77,7 @@ def test_a_declared_charset_comes_first(data: bytes, headers: tuple[tuple[str, s
 
 
 def test_a_declaration_the_bytes_contradict_is_set_aside() -> None:
-    page = "<meta charset=\"iso-8859-1\"><p>Zürich café</p>".encode("utf-8")
+    page = "<meta charset=\"iso-8859-1\"><p>Zürich café</p>".encode()
     decoded = decode_text(page, markup=True)
     assert (decoded.text, decoded.encoding, decoded.source) == (page.decode("utf-8"), "utf-8", "detected")
 

@@ -166,7 +166,7 @@ def test_html_article_text_and_title_come_from_the_page() -> None:
 
 
 def test_raw_text_keeps_the_decoded_text_before_repair() -> None:
-    data = "Headline\n\nThe mayorâ€™s office  said.".encode("utf-8")
+    data = "Headline\n\nThe mayorâ€™s office  said.".encode()
     item = _one(_raw(data))
     assert isinstance(item, ParsedItem)
     assert item.raw_text == data.decode("utf-8")

@@ -119,7 +119,7 @@ def test_reading_a_missing_database_says_what_to_do(tmp_path: Path) -> None:
     assert "newsflow ingest files" in str(caught.value)
 
 
-def _hold_write_lock(db_path: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
+def _hold_write_lock(db_path: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:
     with Database(db_path).writing():
         ready.set()
         time.sleep(seconds)
@@ -173,7 +173,7 @@ def test_a_reader_waits_for_a_foreign_process_holding_duckdbs_own_lock(db_path: 
     assert result.rows == [(0,)]
 
 
-def _hold_duckdb_directly(db_path: str, seconds: float, ready: "multiprocessing.synchronize.Event") -> None:
+def _hold_duckdb_directly(db_path: str, seconds: float, ready: multiprocessing.synchronize.Event) -> None:
     con = duckdb.connect(db_path)
     ready.set()
     time.sleep(seconds)

@@ -12,8 +12,8 @@ import pytest
 from ingest.batch import prepare_batch
 from ingest.files import iter_file_paths, read_file
 from storage import Database
-from storage.errors import QueryError, StorageError
 from storage import lake as lake_module
+from storage.errors import QueryError, StorageError
 from storage.lake import lake_ddl, parse_lake_url
 from storage.schema import LATEST_VERSION
 from tests.conftest import EXAMPLES

@@ -95,7 +95,8 @@ class FeedSteps:
 
 
 def load_feeds_config(path: Path, /) -> list[FeedConfig]:
-    """Read a TOML feeds config: `[[feeds]]` tables with url, and optional name, tags, full_text."""
+    """Read a TOML feeds config: `[[feeds]]` tables with url, and optional name, tags, full_text,
+    allow_private_links and paused."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -118,7 +119,7 @@ def _feed_config(path: Path, index: int, table: Any) -> FeedConfig:
     where = f"{path}, feed {index}"
     if not isinstance(table, dict):
         raise FeedsConfigError(f"{where}: expected a [[feeds]] table")
-    unknown = set(table) - {"url", "name", "tags", "full_text", "allow_private_links"}
+    unknown = set(table) - {"url", "name", "tags", "full_text", "allow_private_links", "paused"}
     if unknown:
         raise FeedsConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     url = table.get("url")
@@ -127,12 +128,12 @@ def _feed_config(path: Path, index: int, table: Any) -> FeedConfig:
     tags = table.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise FeedsConfigError(f"{where}: tags must be a list of strings")
-    for flag in ("full_text", "allow_private_links"):
+    for flag in ("full_text", "allow_private_links", "paused"):
         if not isinstance(table.get(flag, False), bool):
             raise FeedsConfigError(f"{where}: {flag} must be true or false")
     name = table.get("name")
     return FeedConfig(url, name if isinstance(name, str) else None, tuple(tags),
-                      table.get("full_text", False), table.get("allow_private_links", False))
+                      table.get("full_text", False), table.get("allow_private_links", False), table.get("paused", False))
 
 
 def parse_feeds(workers: Workers, part: FeedsPart) -> list[FeedResult]:

@@ -329,6 +329,17 @@ def _add_names_unjudged(con: duckdb.DuckDBPyConnection) -> None:
     execute_ddl(con, "ALTER TABLE runs ADD COLUMN names_unjudged INTEGER DEFAULT 0")
 
 
+def _add_feed_management(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 15: feeds a user pauses or removes (`newsflow feeds`); a removed feed's documents stay."""
+    execute_ddl(
+        con,
+        """
+        ALTER TABLE feeds ADD COLUMN paused BOOLEAN DEFAULT false;  -- not polled until resumed
+        ALTER TABLE feeds ADD COLUMN removed_at TIMESTAMPTZ;        -- when `newsflow feeds remove` removed it
+        """,
+    )
+
+
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
     """Give the articles of an older database what new ones get on arrival, a chunk at a time.
 
@@ -358,6 +369,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "story_decisions, story_merges, article_names, name_links, person_mentions", 4, _add_story_detection),
     Migration(6, "lake_writes: write transactions to a DuckLake commit one at a time", 7, _add_lake_writes),
     Migration(7, "runs.names_unjudged: name judgments that failed and were skipped", 13, _add_names_unjudged),
+    # Version 10: 8 and 9 are reserved for other branches; the lead renumbers it when merging if need be.
+    Migration(10, "feeds.paused, feeds.removed_at: feeds a user pauses or removes", 15, _add_feed_management),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

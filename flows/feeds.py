@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.ahead import store_in_order
+from flows.batching import chunks
 from flows.fetch import FetchRequest, FetchResult, fetch_all, is_private_url
 from flows.poller import Fetched, stream_groups
 from flows.runs import recorded_run
@@ -40,7 +41,9 @@ FLOW_NAME = "ingest-feeds"
 # Runs with at least this many due feeds parse in worker processes (NEWSFLOW_WORKERS), so parsing
 # takes the cores that fetching and storing leave idle; smaller runs parse in this process.
 PARSE_IN_WORKERS = 200
-# A group with fewer bodies to parse is parsed here: sending it to a worker would cost more than it saves.
+# Feeds per parse step: a store group is parsed in parts this size, so both workers share every group.
+PARSE_PART = 20
+# A part with fewer bodies to parse is parsed here: sending it to a worker would cost more than it saves.
 BODIES_FOR_A_WORKER = 5
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
@@ -267,7 +270,7 @@ def run_ingest_feeds(
         workers = settings.workers if len(due) >= PARSE_IN_WORKERS else 1
         with (
             database.holding_writes(threads=1 if workers > 1 else None),
-            Workers(workers) as pool,
+            Workers(workers, niceness=0) as pool,
             ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="newsflow-feed-parser") as threads,
         ):
             parse = _GroupParser(steps.parse, pool, threads, settings.aliases())
@@ -279,19 +282,23 @@ def run_ingest_feeds(
 
 
 class _GroupParser:
-    """Starts parsing each group: in a worker process when it has bodies to parse (`BODIES_FOR_A_WORKER`),
-    here otherwise (a group of 304s and failures costs less than sending it to a worker)."""
+    """Starts parsing each group, in parts of `PARSE_PART` feeds: in the worker processes when a part
+    has bodies to parse (`BODIES_FOR_A_WORKER`), here otherwise (a part of 304s and failures costs
+    less than sending it to a worker). Parts keep both workers busy and the last group's parse short."""
 
     def __init__(self, parse: Callable[[Workers, FeedsPart], list[FeedResult]], pool: Workers,
                  threads: ThreadPoolExecutor, aliases: NameAliases) -> None:
         self._parse, self._pool, self._threads, self._aliases = parse, pool, threads, aliases
         self._here = Workers(1)
 
-    def __call__(self, group: list[Fetched]) -> Future[list[FeedResult]]:
-        bodies = sum(1 for fetched in group if fetched.result.body is not None)
+    def __call__(self, group: list[Fetched]) -> list[Future[list[FeedResult]]]:
+        return [self._start(part) for part in chunks(group, PARSE_PART)]
+
+    def _start(self, part: list[Fetched]) -> Future[list[FeedResult]]:
+        bodies = sum(1 for fetched in part if fetched.result.body is not None)
         where = self._pool if bodies >= BODIES_FOR_A_WORKER else self._here
         # in the caller's context, so that a Prefect task links to its flow run
-        return self._threads.submit(contextvars.copy_context().run, self._parse, where, FeedsPart(group, self._aliases))
+        return self._threads.submit(contextvars.copy_context().run, self._parse, where, FeedsPart(part, self._aliases))
 
 
 class _GroupStorer:
@@ -303,8 +310,8 @@ class _GroupStorer:
         self._total, self._progress, self._done = total, progress, 0
         self.failures: list[tuple[str, str]] = []
 
-    def __call__(self, parsing: Future[list[FeedResult]]) -> None:
-        results = parsing.result()
+    def __call__(self, parsing: list[Future[list[FeedResult]]]) -> None:
+        results = [result for part in parsing for result in part.result()]
         if any(r.state.full_text for r in results):
             results = self._steps.full_text(self._settings, results)
         self._steps.store(FeedsBatch(self._settings, results, self._run_id))

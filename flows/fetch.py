@@ -84,6 +84,7 @@ async def stream_fetches(
         waiting.setdefault(_host(request.url), deque()).append(_Job(index, request, 1))
     queued = len(requests)
     turns = deque(waiting)  # hosts with queued requests, in turn
+    taking_turns = set(turns)
     in_flight: dict[str, int] = dict.fromkeys(waiting, 0)
     retries: list[tuple[float, int, _Job]] = []  # (when, index, job): a heap of failed attempts to repeat
     running: set[asyncio.Task[tuple[_Job, FetchResult, float | None]]] = set()
@@ -92,6 +93,7 @@ async def stream_fetches(
         for _ in range(len(turns)):
             host = turns.popleft()
             if not waiting[host]:
+                taking_turns.discard(host)
                 continue
             turns.append(host)
             if in_flight[host] < policy.per_host:
@@ -101,11 +103,12 @@ async def stream_fetches(
     async with _client(policy) as client:
         while running or retries or queued:
             while retries and retries[0][0] <= loop.time():
-                job = heapq.heappop(retries)[2]
-                host = _host(job.request.url)
-                if not waiting[host]:
+                retry = heapq.heappop(retries)[2]
+                host = _host(retry.request.url)
+                if host not in taking_turns:
                     turns.append(host)
-                waiting[host].appendleft(job)
+                    taking_turns.add(host)
+                waiting[host].appendleft(retry)
                 queued += 1
             while len(running) < policy.concurrency and (job := next_job()) is not None:
                 queued -= 1
@@ -164,7 +167,7 @@ def _retry_wait(result: FetchResult, attempt: int, policy: FetchPolicy) -> float
     or the server asks for a longer wait than a run should spend (the feed is scheduled after it)."""
     if attempt > policy.retries:
         return None
-    wait = policy.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+    wait: float = policy.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
     if result.retry_after is not None:
         if result.retry_after > policy.max_retry_wait:
             return None

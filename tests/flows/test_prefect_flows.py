@@ -87,7 +87,7 @@ def test_the_feeds_flow_reads_the_feed_list_and_runs_tasks_per_group_not_per_fee
                           + f'[[feeds]]\nurl = "{server.url("/paused.xml")}"\npaused = true\n')
         result = ingest_feeds_flow(config=str(config), feeds=[server.url("/gone.xml")], db=str(db_path))
         assert server.hits("/paused.xml") == []
-    assert (result.due, result.run.new, [u for u, _ in result.failures]) == (7, 6, [server.url("/gone.xml")])
+    assert (result.due, result.run.seen, [u for u, _ in result.failures]) == (7, 6, [server.url("/gone.xml")])
     ((prefect_id, flow, failed),) = Database(db_path).query("SELECT prefect_flow_run_id, flow, failed_count FROM runs").rows
     assert (flow, failed) == ("ingest-feeds", 1)
     assert _flow_run_state(str(prefect_id)) == ("ingest-feeds", "COMPLETED")

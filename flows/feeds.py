@@ -254,8 +254,8 @@ def run_ingest_feeds(
     """Fetch the due feeds (all with `force`) into the database; the `runs` row records the outcome.
 
     With `shard`, only the feeds of that shard are registered and fetched (several workers polling
-    one feed list). `progress(done, total)` is called after each batch with the number of due feeds
-    handled so far.
+    one feed list). `progress(done, total)` is called after each stored group with the number of due
+    feeds handled so far.
     """
     database = settings.database()
     if shard is not None:

@@ -114,6 +114,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_db_option(feeds)
     feeds.set_defaults(handler=_ingest_feeds)
 
+    _add_feeds_commands(commands)
+
     serve = commands.add_parser(
         "serve",
         help="run the scheduled deployments from this process",
@@ -170,6 +172,40 @@ def _build_parser() -> argparse.ArgumentParser:
     sql.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format (default: table)")
     sql.set_defaults(handler=_sql)
     return parser
+
+
+def _add_feeds_commands(commands: Any) -> None:
+    """`newsflow feeds ...`: the feed list, kept in the TOML config and the `feeds` table together."""
+    group = commands.add_parser(
+        "feeds",
+        help="list, add, remove, pause, resume, import or export feeds",
+        description="Manage the feed list: each command changes the feeds config (TOML, kept in git) and "
+        "the database's feeds table together; when they disagree the config wins at the next run.",
+    )
+    actions = group.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
+
+    def action(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+        parser.add_argument("--config", default=DEFAULT_FEEDS_CONFIG, metavar="FILE",
+                            help=f"the feeds config (default: ./{DEFAULT_FEEDS_CONFIG})")
+        _add_db_option(parser)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    action("list", _feeds_list, "show the feeds with their health and how many documents each brought")
+    add = action("add", _feeds_add, "add a feed to the list (it is due at once)")
+    add.add_argument("url", type=_feed_url, metavar="URL")
+    add.add_argument("--name", help="a name to show for it")
+    add.add_argument("--tags", type=_tags, default=(), metavar="TAG,TAG", help="comma-separated tags")
+    for name, handler, what in (
+        ("remove", _feeds_remove, "remove a feed from the list: it is no longer polled, its documents stay"),
+        ("pause", _feeds_pause, "pause a feed: it stays in the list and is not polled"),
+        ("resume", _feeds_resume, "resume a paused feed"),
+    ):
+        action(name, handler, what).add_argument("url", type=_feed_url, metavar="URL")
+    action("import", _feeds_import, "add the feeds of an OPML file (flat or nested outlines; folders become tags)"
+           ).add_argument("opml", type=Path, metavar="OPML")
+    action("export", _feeds_export, "write the feed list as an OPML file").add_argument("opml", type=Path, metavar="OPML")
 
 
 def _add_db_option(parser: argparse.ArgumentParser, *, dest: str = "db") -> None:
@@ -236,6 +272,80 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
     print(f"{result.due:,} feeds due, {result.due - len(result.failures):,} read, {len(result.failures):,} failed")
     _print_run(result.run, settings.database(), time.monotonic() - started, result.failures)
     return 1 if result.run.status == "failed" else 0
+
+
+def _feeds_list(args: argparse.Namespace) -> int:
+    from flows.feed_list import list_feeds
+
+    listing = list_feeds(Path(args.config), _settings(args))
+    if not listing:
+        print(f"no feeds: add one with `newsflow feeds add URL` (the list is kept in {args.config})")
+        return 0
+    for feed in listing:
+        fetched = f"fetched {feed.last_fetched_at:%Y-%m-%d %H:%M}" if feed.last_fetched_at else "never fetched"
+        tags = f" [{', '.join(feed.tags)}]" if feed.tags else ""
+        print(f"{feed.url}  {feed.name or ''}{tags}\n    {feed.state}, {fetched}, {feed.documents:,} documents"
+              + (f"\n    {feed.last_error}" if feed.last_error and feed.state.startswith("failing") else ""))
+    return 0
+
+
+def _feeds_add(args: argparse.Namespace) -> int:
+    from flows.feed_list import add_feed
+    from ingest.records import FeedConfig
+
+    add_feed(Path(args.config), FeedConfig(args.url, args.name, args.tags), _settings(args))
+    print(f"added {args.url} to {args.config}")
+    return 0
+
+
+def _feeds_remove(args: argparse.Namespace) -> int:
+    from flows.feed_list import remove_feed
+
+    remove_feed(Path(args.config), args.url, _settings(args))
+    print(f"removed {args.url} from {args.config}; its documents stay")
+    return 0
+
+
+def _feeds_pause(args: argparse.Namespace) -> int:
+    from flows.feed_list import pause_feed
+
+    pause_feed(Path(args.config), args.url, _settings(args), paused=True)
+    print(f"paused {args.url}")
+    return 0
+
+
+def _feeds_resume(args: argparse.Namespace) -> int:
+    from flows.feed_list import pause_feed
+
+    pause_feed(Path(args.config), args.url, _settings(args), paused=False)
+    print(f"resumed {args.url}")
+    return 0
+
+
+def _feeds_import(args: argparse.Namespace) -> int:
+    from flows.feed_list import import_opml
+
+    added, known = import_opml(Path(args.config), args.opml, _settings(args))
+    print(f"{added:,} feeds added to {args.config}, {known:,} already listed")
+    return 0
+
+
+def _feeds_export(args: argparse.Namespace) -> int:
+    from flows.feed_list import export_opml
+
+    count = export_opml(Path(args.config), args.opml)
+    print(f"{count:,} feeds written to {args.opml}")
+    return 0
+
+
+def _feed_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, not {value!r}")
+    return value
+
+
+def _tags(value: str) -> tuple[str, ...]:
+    return tuple(tag.strip() for tag in value.split(",") if tag.strip())
 
 
 def _reachable_prefect_api() -> str | None:

@@ -1,38 +1,50 @@
 """The ingest-feeds pipeline as plain functions, shared by the Prefect flow and the fast CLI path.
 
-Per batch of due feeds, the four steps of a `FeedSteps`: fetch (HTTP, bounded), parse (ingest),
-fetch full text for new items of feeds that ask for it (HTTP), store items and feed state (one
-transaction). The plain steps are `PLAIN_FEED_STEPS`; the Prefect flow runs the same functions as
-tasks. Each step takes the run's settings and one batch's feeds, so a poller that streams smaller
-batches through them needs nothing else. A feed that fails is recorded with its error and
-scheduled with backoff; it never stops the run.
+The due feeds stream through the poller (flows/poller.py): fetched as fast as politeness allows,
+and gathered into groups by size and time. Per group, the three steps of a `FeedSteps`: parse
+(ingest), fetch full text for new items of feeds that ask for it (HTTP), store items and feed state
+(one transaction); a group is parsed while the one before it is stored. The plain steps are
+`PLAIN_FEED_STEPS`; the Prefect flow runs the same functions as tasks, one task run per group and
+step. A feed that fails is recorded with its error and scheduled with backoff; it never stops the run.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from flows.ahead import store_in_order
 from flows.batching import chunks
 from flows.fetch import FetchRequest, FetchResult, fetch_all, is_private_url
+from flows.poller import Fetched, stream_groups
 from flows.runs import recorded_run
 from flows.settings import Settings
+from flows.workers import Workers
 from ingest.batch import prepare_feed, with_full_text
 from ingest.errors import NewsflowError
 from ingest.feeds import FeedOutcome, next_fetch_at
+from ingest.names import NameAliases
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate, RawItem
 from ingest.shards import Shard
 from storage import BatchCounts, RunSummary
 
 FLOW_NAME = "ingest-feeds"
+# Runs with at least this many due feeds parse in worker processes (NEWSFLOW_WORKERS), so parsing
+# takes the cores that fetching and storing leave idle; smaller runs parse in this process.
+PARSE_IN_WORKERS = 200
+# Feeds per parse step: a store group is parsed in parts this size, so both workers share every group.
+PARSE_PART = 20
+# A part with fewer bodies to parse is parsed here: sending it to a worker would cost more than it saves.
+BODIES_FOR_A_WORKER = 5
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
 
@@ -68,17 +80,26 @@ class FeedsBatch:
 
 
 @dataclass(frozen=True)
-class FeedSteps:
-    """The four steps of the feeds pipeline: built here (plain) and in flows/prefect_flows.py (tasks)."""
+class FeedsPart:
+    """What one parse step reads: a group of fetched feeds."""
 
-    fetch: Callable[[Settings, list[FeedState]], list[FetchResult]]
-    parse: Callable[[Settings, list[FeedState], list[FetchResult]], list[FeedResult]]
+    fetched: list[Fetched]
+    aliases: NameAliases  # the run's name alias table
+
+
+@dataclass(frozen=True)
+class FeedSteps:
+    """The steps of the feeds pipeline per group of fetched feeds: built here (plain) and in
+    flows/prefect_flows.py (tasks). Fetching streams ahead of them (flows/poller.py)."""
+
+    parse: Callable[[Workers, FeedsPart], list[FeedResult]]  # runs the part in one of the workers
     full_text: Callable[[Settings, list[FeedResult]], list[FeedResult]]
     store: Callable[[FeedsBatch], BatchCounts]
 
 
 def load_feeds_config(path: Path, /) -> list[FeedConfig]:
-    """Read a TOML feeds config: `[[feeds]]` tables with url, and optional name, tags, full_text."""
+    """Read a TOML feeds config: `[[feeds]]` tables with url, and optional name, tags, full_text,
+    allow_private_links and paused."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -101,7 +122,7 @@ def _feed_config(path: Path, index: int, table: Any) -> FeedConfig:
     where = f"{path}, feed {index}"
     if not isinstance(table, dict):
         raise FeedsConfigError(f"{where}: expected a [[feeds]] table")
-    unknown = set(table) - {"url", "name", "tags", "full_text", "allow_private_links"}
+    unknown = set(table) - {"url", "name", "tags", "full_text", "allow_private_links", "paused"}
     if unknown:
         raise FeedsConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     url = table.get("url")
@@ -110,24 +131,23 @@ def _feed_config(path: Path, index: int, table: Any) -> FeedConfig:
     tags = table.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise FeedsConfigError(f"{where}: tags must be a list of strings")
-    for flag in ("full_text", "allow_private_links"):
+    for flag in ("full_text", "allow_private_links", "paused"):
         if not isinstance(table.get(flag, False), bool):
             raise FeedsConfigError(f"{where}: {flag} must be true or false")
     name = table.get("name")
     return FeedConfig(url, name if isinstance(name, str) else None, tuple(tags),
-                      table.get("full_text", False), table.get("allow_private_links", False))
+                      table.get("full_text", False), table.get("allow_private_links", False), table.get("paused", False))
 
 
-def fetch_feeds(settings: Settings, states: list[FeedState]) -> list[FetchResult]:
-    """Fetch a batch of feeds, sending back their validators."""
-    return fetch_all([FetchRequest(s.url, s.etag, s.last_modified) for s in states], policy=settings.fetch)
+def parse_feeds(workers: Workers, part: FeedsPart) -> list[FeedResult]:
+    """Parse one group of fetched feeds in a worker process."""
+    return workers.call(parse_part, part)
 
 
-def parse_feeds(settings: Settings, states: list[FeedState], results: list[FetchResult]) -> list[FeedResult]:
+def parse_part(part: FeedsPart) -> list[FeedResult]:
     """Parse every fetched body that is new; unchanged bodies (same hash) are not parsed again."""
     parsed = []
-    aliases = settings.aliases()
-    for state, fetch in zip(states, results, strict=True):
+    for state, fetch in ((f.state, f.result) for f in part.fetched):
         if fetch.body is None:
             parsed.append(FeedResult(state, fetch, None, Batch(), None))
             continue
@@ -136,7 +156,8 @@ def parse_feeds(settings: Settings, states: list[FeedState], results: list[Fetch
             parsed.append(FeedResult(state, fetch, None, Batch(), digest))
             continue
         raw = RawItem("feed", state.url, state.url, fetch.body, "feed", fetch.headers)
-        outcome, batch = prepare_feed(raw, received_at=fetch.fetched_at, base_url=fetch.final_url, aliases=aliases)
+        outcome, batch = prepare_feed(raw, received_at=fetch.fetched_at, base_url=fetch.final_url,
+                                      aliases=part.aliases)
         parsed.append(FeedResult(state, fetch, outcome, batch, digest))
     return parsed
 
@@ -185,7 +206,7 @@ def store_feeds(feeds: FeedsBatch) -> BatchCounts:
     return feeds.settings.database().add_feed_batch(batch, updates, run_id=feeds.run_id)
 
 
-PLAIN_FEED_STEPS = FeedSteps(fetch=fetch_feeds, parse=parse_feeds, full_text=add_full_text, store=store_feeds)
+PLAIN_FEED_STEPS = FeedSteps(parse=parse_feeds, full_text=add_full_text, store=store_feeds)
 
 
 def _feed_update(result: FeedResult, settings: Settings) -> FeedUpdate:
@@ -233,32 +254,70 @@ def run_ingest_feeds(
     """Fetch the due feeds (all with `force`) into the database; the `runs` row records the outcome.
 
     With `shard`, only the feeds of that shard are registered and fetched (several workers polling
-    one feed list). `progress(done, total)` is called after each batch with the number of due feeds
-    handled so far.
+    one feed list). `progress(done, total)` is called after each stored group with the number of due
+    feeds handled so far.
     """
     database = settings.database()
     if shard is not None:
         feeds = [feed for feed in feeds if shard.holds(feed.url)]
     parameters = {"feeds": [f.url for f in feeds], "db": database.name, "force": force,
                   "shard": str(shard) if shard else None}
-    failures: list[tuple[str, str]] = []
     with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                       prefect_flow_run_id=prefect_flow_run_id) as run_id:
-        due = _interleave_hosts(database.prepare_feeds(feeds, force=force))
-        due_count = len(due)
-        done = 0
-        for chunk in chunks(due, settings.feed_batch_size):
-            results = steps.parse(settings, chunk, steps.fetch(settings, chunk))
-            if any(r.state.full_text for r in results):
-                results = steps.full_text(settings, results)
-            steps.store(FeedsBatch(settings, results, run_id))
-            failures += [(r.state.url, _error_of(r)) for r in results if _error_of(r)]
-            done += len(chunk)
-            if progress is not None:
-                progress(done, due_count)
-        status = "failed" if due_count and len(failures) == due_count else "completed"
+        due = database.prepare_feeds(feeds, force=force)
+        stored = _GroupStorer(steps, settings, run_id, len(due), progress)
+        workers = settings.workers if len(due) >= PARSE_IN_WORKERS else 1
+        with (
+            database.holding_writes(threads=1 if workers > 1 else None),
+            Workers(workers, niceness=0) as pool,
+            ThreadPoolExecutor(max_workers=workers + 1, thread_name_prefix="newsflow-feed-parser") as threads,
+        ):
+            parse = _GroupParser(steps.parse, pool, threads, settings.aliases())
+            groups = stream_groups(due, policy=settings.fetch, size=settings.feed_batch_size)
+            store_in_order(groups, start=parse, finish=stored, ahead=workers)
+        status = "failed" if due and len(stored.failures) == len(due) else "completed"
         error = "no feed could be fetched" if status == "failed" else None
-        return FeedsRunSummary(database.finish_run(run_id, status=status, error=error), due_count, failures)
+        return FeedsRunSummary(database.finish_run(run_id, status=status, error=error), len(due), stored.failures)
+
+
+class _GroupParser:
+    """Starts parsing each group, in parts of `PARSE_PART` feeds: in the worker processes when a part
+    has bodies to parse (`BODIES_FOR_A_WORKER`), here otherwise (a part of 304s and failures costs
+    less than sending it to a worker). Parts keep both workers busy and the last group's parse short."""
+
+    def __init__(self, parse: Callable[[Workers, FeedsPart], list[FeedResult]], pool: Workers,
+                 threads: ThreadPoolExecutor, aliases: NameAliases) -> None:
+        self._parse, self._pool, self._threads, self._aliases = parse, pool, threads, aliases
+        self._here = Workers(1)
+
+    def __call__(self, group: list[Fetched]) -> list[Future[list[FeedResult]]]:
+        return [self._start(part) for part in chunks(group, PARSE_PART)]
+
+    def _start(self, part: list[Fetched]) -> Future[list[FeedResult]]:
+        bodies = sum(1 for fetched in part if fetched.result.body is not None)
+        where = self._pool if bodies >= BODIES_FOR_A_WORKER else self._here
+        # in the caller's context, so that a Prefect task links to its flow run
+        return self._threads.submit(contextvars.copy_context().run, self._parse, where, FeedsPart(part, self._aliases))
+
+
+class _GroupStorer:
+    """Stores each parsed group in one transaction (after its full text, if any feed asks for it)."""
+
+    def __init__(self, steps: FeedSteps, settings: Settings, run_id: str, total: int,
+                 progress: Callable[[int, int], None] | None) -> None:
+        self._steps, self._settings, self._run_id = steps, settings, run_id
+        self._total, self._progress, self._done = total, progress, 0
+        self.failures: list[tuple[str, str]] = []
+
+    def __call__(self, parsing: list[Future[list[FeedResult]]]) -> None:
+        results = [result for part in parsing for result in part.result()]
+        if any(r.state.full_text for r in results):
+            results = self._steps.full_text(self._settings, results)
+        self._steps.store(FeedsBatch(self._settings, results, self._run_id))
+        self.failures += [(r.state.url, _error_of(r)) for r in results if _error_of(r)]
+        self._done += len(results)
+        if self._progress is not None:
+            self._progress(self._done, self._total)
 
 
 def _error_of(result: FeedResult) -> str:
@@ -279,16 +338,3 @@ def _valid_http_date(value: str | None) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-def _interleave_hosts(states: Sequence[FeedState]) -> list[FeedState]:
-    """Round-robin over hosts, so that a batch spreads over many hosts.
-
-    Requests per host are limited (politeness); a batch holding many feeds of one host would wait on
-    that host alone while the others sit idle. Order within a host is kept (most overdue first).
-    """
-    by_host: dict[str, list[FeedState]] = {}
-    for state in states:
-        by_host.setdefault(urlsplit(state.url).netloc, []).append(state)
-    queues = list(by_host.values())
-    return [queue[i] for i in range(max(map(len, queues), default=0)) for queue in queues if i < len(queue)]

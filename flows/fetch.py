@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import heapq
 import ipaddress
 import random
 import socket
 import zlib
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -56,52 +58,121 @@ class _Refused(Exception):
 
 def fetch_all(requests: Sequence[FetchRequest], /, *, policy: FetchPolicy) -> list[FetchResult]:
     """Fetch every request concurrently within the policy's limits; results keep the input order."""
-    return asyncio.run(_fetch_all(requests, policy))
+    results: list[FetchResult | None] = [None] * len(requests)
+
+    async def keep(index: int, result: FetchResult) -> None:
+        results[index] = result
+
+    asyncio.run(stream_fetches(requests, policy=policy, emit=keep))
+    return [result for result in results if result is not None]
 
 
-async def _fetch_all(requests: Sequence[FetchRequest], policy: FetchPolicy) -> list[FetchResult]:
-    limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency)
-    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    overall = asyncio.Semaphore(policy.concurrency)
-    hosts: dict[str, asyncio.Semaphore] = {}
-    async with httpx.AsyncClient(
-        limits=limits,
-        timeout=timeout,
+async def stream_fetches(
+    requests: Sequence[FetchRequest], /, *, policy: FetchPolicy, emit: Callable[[int, FetchResult], Awaitable[None]]
+) -> None:
+    """Fetch every request and `emit(index, result)` as each one is final, in whatever order they finish.
+
+    At most `policy.concurrency` requests are in flight, and `policy.per_host` per host; the next
+    request goes to the next host in turn that has room, so one slow host never holds the others up.
+    A retryable failure gives its slot back while it waits for its retry (backoff, or Retry-After),
+    so a failing feed costs the others nothing. `emit` may wait (a full queue downstream): no new
+    request starts meanwhile, which keeps memory bounded however many requests there are.
+    """
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, deque[_Job]] = {}
+    for index, request in enumerate(requests):
+        waiting.setdefault(_host(request.url), deque()).append(_Job(index, request, 1))
+    queued = len(requests)
+    turns = deque(waiting)  # hosts with queued requests, in turn
+    taking_turns = set(turns)
+    in_flight: dict[str, int] = dict.fromkeys(waiting, 0)
+    retries: list[tuple[float, int, _Job]] = []  # (when, index, job): a heap of failed attempts to repeat
+    running: set[asyncio.Task[tuple[_Job, FetchResult, float | None]]] = set()
+
+    def next_job() -> _Job | None:
+        for _ in range(len(turns)):
+            host = turns.popleft()
+            if not waiting[host]:
+                taking_turns.discard(host)
+                continue
+            turns.append(host)
+            if in_flight[host] < policy.per_host:
+                return waiting[host].popleft()
+        return None
+
+    async with _client(policy) as client:
+        while running or retries or queued:
+            while retries and retries[0][0] <= loop.time():
+                retry = heapq.heappop(retries)[2]
+                host = _host(retry.request.url)
+                if host not in taking_turns:
+                    turns.append(host)
+                    taking_turns.add(host)
+                waiting[host].appendleft(retry)
+                queued += 1
+            while len(running) < policy.concurrency and (job := next_job()) is not None:
+                queued -= 1
+                in_flight[_host(job.request.url)] += 1
+                running.add(asyncio.create_task(_attempt_job(client, job, policy)))
+            timeout = max(0.0, retries[0][0] - loop.time()) if retries else None
+            if not running:
+                await asyncio.sleep(timeout or 0.0)
+                continue
+            done, running = await asyncio.wait(running, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                job, result, wait = task.result()
+                in_flight[_host(job.request.url)] -= 1
+                if wait is None:
+                    await emit(job.index, result)
+                else:
+                    heapq.heappush(retries, (loop.time() + wait, job.index, _Job(job.index, job.request, job.attempt + 1)))
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int  # of the request, in the caller's list
+    request: FetchRequest
+    attempt: int  # 1 for the first
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+def _client(policy: FetchPolicy) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency),
+        timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
         follow_redirects=True,
         max_redirects=policy.max_redirects,
         headers={"User-Agent": policy.user_agent or _user_agent(), "Accept-Encoding": "gzip, deflate"},
         trust_env=False,
-    ) as client:
-
-        async def one(request: FetchRequest) -> FetchResult:
-            host = urlsplit(request.url).hostname or ""
-            per_host = hosts.setdefault(host, asyncio.Semaphore(policy.per_host))
-            async with overall, per_host:
-                return await _fetch_with_retries(client, request, policy)
-
-        return list(await asyncio.gather(*(one(r) for r in requests)))
+    )
 
 
 def _user_agent() -> str:
     return f"newsflow/{version('newsflow')} (news feed ingestion; python-httpx)"
 
 
-async def _fetch_with_retries(client: httpx.AsyncClient, request: FetchRequest, policy: FetchPolicy) -> FetchResult:
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return await _attempt(client, request, policy, attempt)
-        except _Retryable as retry:
-            result = retry.result
-        if attempt > policy.retries:
-            return result
-        wait = policy.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
-        if result.retry_after is not None:
-            if result.retry_after > policy.max_retry_wait:
-                return result
-            wait = max(wait, result.retry_after)
-        await asyncio.sleep(wait)
+async def _attempt_job(client: httpx.AsyncClient, job: _Job, policy: FetchPolicy) -> tuple[_Job, FetchResult, float | None]:
+    """One attempt: its result, and how long to wait before the next one (None: the result is final)."""
+    try:
+        return job, await _attempt(client, job.request, policy, job.attempt), None
+    except _Retryable as retry:
+        return job, retry.result, _retry_wait(retry.result, job.attempt, policy)
+
+
+def _retry_wait(result: FetchResult, attempt: int, policy: FetchPolicy) -> float | None:
+    """Exponential backoff with jitter, or the server's Retry-After if longer; None when attempts are over
+    or the server asks for a longer wait than a run should spend (the feed is scheduled after it)."""
+    if attempt > policy.retries:
+        return None
+    wait: float = policy.backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+    if result.retry_after is not None:
+        if result.retry_after > policy.max_retry_wait:
+            return None
+        wait = max(wait, result.retry_after)
+    return wait
 
 
 class _Retryable(Exception):

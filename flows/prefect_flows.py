@@ -52,10 +52,9 @@ read_and_prepare_task = task(name="read-and-prepare-files-on-dask", cache_policy
 store_files_task = _database_write_task("store-files-batch")(store_files)
 FILE_TASKS = FileSteps(prepare=prepare_files_task, store=store_files_task)
 
-# Fetching retries inside (per request, with backoff and Retry-After); a task-level retry would
-# re-fetch every feed of the batch, so none is configured here.
+# Fetching streams ahead of the tasks in the flow's own process (flows/poller.py) and retries per
+# request; a task-level retry of full text would re-fetch every page of the group, so none is configured.
 FEED_TASKS = feed_steps.FeedSteps(
-    fetch=task(name="fetch-feeds-batch", cache_policy=NO_CACHE)(feed_steps.fetch_feeds),
     parse=task(name="parse-feeds-batch", cache_policy=NO_CACHE)(feed_steps.parse_feeds),
     full_text=task(name="fetch-full-text-batch", cache_policy=NO_CACHE)(feed_steps.add_full_text),
     store=_database_write_task("store-feeds-batch")(feed_steps.store_feeds),

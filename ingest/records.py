@@ -192,6 +192,7 @@ class FeedConfig:
     tags: tuple[str, ...] = ()
     full_text: bool = False  # also fetch each new item's page and extract the article text
     allow_private_links: bool = False  # let full-text links point at private addresses
+    paused: bool = False  # registered but not polled (`newsflow feeds pause`)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from ingest.stories import StoryThresholds
 from storage import clock, documents, files_seen, runs
 from storage.connections import FileConnections, open_location
 from storage.errors import wrap_duckdb_errors
-from storage.feeds import due_feeds, register_feeds, update_feeds
+from storage.feeds import FeedRow, due_feeds, feed_rows, mark_removed, register_feeds, set_paused, update_feeds
 from storage.lake import Lake
 from storage.load import load_batch
 from storage.lock import DEFAULT_LOCK_TIMEOUT
@@ -134,6 +134,28 @@ class Database:
             return due_feeds(con, [feed.url for feed in feeds], now=now, force=force)
 
         return self._connections.transact(prepare)
+
+    @wrap_duckdb_errors
+    def register_feeds(self, feeds: Sequence[FeedConfig], /) -> None:
+        """Record feeds added to the list (due at once) or changed in it, without fetching them."""
+        self._connections.transact(lambda con: register_feeds(con, feeds, now=clock.utc_now()))
+
+    @wrap_duckdb_errors
+    def set_feed_paused(self, url: str, /, *, paused: bool) -> None:
+        self._connections.transact(lambda con: set_paused(con, url, paused=paused))
+
+    @wrap_duckdb_errors
+    def remove_feed(self, url: str, /) -> None:
+        """Mark a feed removed from the list; its documents stay."""
+        self._connections.transact(lambda con: mark_removed(con, url, now=clock.utc_now()))
+
+    @wrap_duckdb_errors
+    def feed_rows(self) -> list[FeedRow]:
+        """Every feed the database knows, with its health and how many documents it brought."""
+        if not self.exists():
+            return []
+        with self.reading() as con:
+            return feed_rows(con)
 
     @wrap_duckdb_errors
     def add_feed_batch(self, batch: Batch, updates: Sequence[FeedUpdate], /, *, run_id: str) -> BatchCounts:

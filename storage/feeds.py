@@ -8,6 +8,7 @@ run inside the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -18,7 +19,10 @@ from storage.arrow import registered
 
 
 def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedConfig], /, *, now: datetime) -> None:
-    """Add new feeds (due at once) and refresh the settings of known ones; fetch state is kept."""
+    """Add new feeds (due at once) and refresh the settings of known ones; fetch state is kept.
+
+    The config's settings win over the table's (a feed paused in the table but not in the config is
+    polled again), and a removed feed that is configured again is back in the list."""
     table = pa.table(
         {
             "url": pa.array([f.url for f in feeds], pa.string()),
@@ -26,13 +30,15 @@ def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedConfig], 
             "tags": pa.array([list(f.tags) for f in feeds], pa.list_(pa.string())),
             "full_text": pa.array([f.full_text for f in feeds], pa.bool_()),
             "allow_private_links": pa.array([f.allow_private_links for f in feeds], pa.bool_()),
+            "paused": pa.array([f.paused for f in feeds], pa.bool_()),
         }
     )
     with registered(con, config_feeds=table):
         con.execute(
             """
-            INSERT INTO feeds (url, name, tags, full_text, allow_private_links, added_at, next_fetch_at, consecutive_failures)
-            SELECT url, name, tags, full_text, allow_private_links, $now, $now, 0
+            INSERT INTO feeds (url, name, tags, full_text, allow_private_links, paused, added_at, next_fetch_at,
+                               consecutive_failures)
+            SELECT url, name, tags, full_text, allow_private_links, paused, $now, $now, 0
             FROM config_feeds c
             WHERE NOT EXISTS (SELECT 1 FROM feeds f WHERE f.url = c.url)
             QUALIFY row_number() OVER (PARTITION BY url) = 1
@@ -42,7 +48,7 @@ def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedConfig], 
         con.execute(
             """
             UPDATE feeds SET name = c.name, tags = c.tags, full_text = c.full_text,
-                             allow_private_links = c.allow_private_links
+                             allow_private_links = c.allow_private_links, paused = c.paused, removed_at = NULL
             FROM (SELECT * FROM config_feeds QUALIFY row_number() OVER (PARTITION BY url) = 1) c
             WHERE feeds.url = c.url
             """
@@ -52,13 +58,18 @@ def register_feeds(con: duckdb.DuckDBPyConnection, feeds: Sequence[FeedConfig], 
 def due_feeds(
     con: duckdb.DuckDBPyConnection, urls: Sequence[str], /, *, now: datetime, force: bool
 ) -> list[FeedState]:
-    """The listed feeds whose next fetch time has come (all of them with `force`), most overdue first."""
+    """The listed feeds whose next fetch time has come (all of them with `force`), never a paused one.
+
+    Feeds that failed last time come first, then the most overdue: a failing feed's retries wait
+    outside their fetch slot, so started early they overlap the healthy feeds instead of trailing
+    the run."""
     rows = con.execute(
         """
         SELECT url, etag, last_modified, body_sha256, consecutive_failures, full_text, allow_private_links
         FROM feeds
-        WHERE list_contains($urls, url) AND ($force OR next_fetch_at IS NULL OR next_fetch_at <= $now)
-        ORDER BY next_fetch_at NULLS FIRST, url
+        WHERE list_contains($urls, url) AND NOT coalesce(paused, false)
+          AND ($force OR next_fetch_at IS NULL OR next_fetch_at <= $now)
+        ORDER BY consecutive_failures > 0 DESC, next_fetch_at NULLS FIRST, url
         """,
         {"urls": list(urls), "now": now, "force": force},
     ).fetchall()
@@ -105,3 +116,41 @@ def update_feeds(con: duckdb.DuckDBPyConnection, updates: Sequence[FeedUpdate], 
             WHERE feeds.url = u.url
             """
         )
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    """One feed as `newsflow feeds list` shows it."""
+
+    url: str
+    name: str | None  # the configured name, else the feed's own title
+    tags: tuple[str, ...]
+    paused: bool
+    removed_at: datetime | None  # set once `newsflow feeds remove` took it out of the list
+    last_status: int | None
+    last_fetched_at: datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    documents: int  # documents stored from it
+
+
+def feed_rows(con: duckdb.DuckDBPyConnection, /) -> list[FeedRow]:
+    """Every feed the table knows, removed ones too, by URL."""
+    rows = con.execute(
+        """
+        SELECT f.url, coalesce(f.name, f.title), coalesce(f.tags, []), coalesce(f.paused, false), f.removed_at,
+               f.last_status, f.last_fetched_at, f.consecutive_failures, f.last_error,
+               (SELECT count(*) FROM documents d WHERE d.source_uri = f.url)
+        FROM feeds f ORDER BY f.url
+        """
+    ).fetchall()
+    return [FeedRow(r[0], r[1], tuple(r[2]), bool(r[3]), r[4], r[5], r[6], int(r[7] or 0), r[8], int(r[9])) for r in rows]
+
+
+def set_paused(con: duckdb.DuckDBPyConnection, url: str, /, *, paused: bool) -> None:
+    con.execute("UPDATE feeds SET paused = $paused WHERE url = $url", {"url": url, "paused": paused})
+
+
+def mark_removed(con: duckdb.DuckDBPyConnection, url: str, /, *, now: datetime) -> None:
+    """Take a feed out of the list; its row (fetch history) and its documents stay."""
+    con.execute("UPDATE feeds SET removed_at = $now WHERE url = $url AND removed_at IS NULL", {"url": url, "now": now})

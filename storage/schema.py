@@ -354,6 +354,17 @@ def _add_text_fidelity(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_feed_management(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 15: feeds a user pauses or removes (`newsflow feeds`); a removed feed's documents stay."""
+    execute_ddl(
+        con,
+        """
+        ALTER TABLE feeds ADD COLUMN paused BOOLEAN DEFAULT false;  -- not polled until resumed
+        ALTER TABLE feeds ADD COLUMN removed_at TIMESTAMPTZ;        -- when `newsflow feeds remove` removed it
+        """,
+    )
+
+
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
     """Give the articles of an older database what new ones get on arrival, a chunk at a time.
 
@@ -385,6 +396,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "runs.names_unjudged: name judgments that failed and were skipped", 13, _add_names_unjudged),
     Migration(8, "text fidelity: documents.raw_encoding_source and _confidence, articles.language_source and "
                  "_confidence, daily_language_articles", 16, _add_text_fidelity),
+    Migration(9, "feeds.paused, feeds.removed_at: feeds a user pauses or removes", 15, _add_feed_management),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -183,6 +183,10 @@ BOMB = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
 <rss version="2.0"><channel><title>&lol3;</title><item><title>x</title></item></channel></rss>"""
 
 
+# Compressed once: compressing 64 MiB takes over a second on a busy machine, longer than the read timeout.
+GZIP_BOMB = gzip_bomb(64 * 1024 * 1024)
+
+
 @pytest.mark.parametrize(
     ("path", "handler", "error"),
     [

@@ -70,17 +70,37 @@ def test_without_a_prefect_server_the_cli_runs_without_prefect(tmp_path: Path) -
     assert Database(db_path).query("SELECT prefect_flow_run_id, status FROM runs").rows == [(None, "completed")]
 
 
-def test_the_feeds_flow_runs_batch_tasks_and_records_its_run(prefect_api: str, db_path: Path) -> None:
+def test_the_feeds_flow_reads_the_feed_list_and_runs_tasks_per_group_not_per_feed(
+    prefect_api: str, db_path: Path, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
     from flows.prefect_flows import ingest_feeds_flow
     from tests.feedserver import FeedServer, conditional, rss
 
     with FeedServer() as server:
-        url = server.route("/feed.xml", conditional(lambda: rss(("p1", "Prefect headline", "Body text of it."))))
-        result = ingest_feeds_flow(feeds=[url, server.url("/gone.xml")], db=str(db_path))
-    assert (result.due, result.run.new, [u for u, _ in result.failures]) == (2, 1, [server.url("/gone.xml")])
+        urls = [server.route(f"/feed-{i}.xml", conditional(lambda i=i: rss((f"p{i}", f"Prefect headline {i}", "Body text of it."))))
+                for i in range(6)]
+        config = tmp_path / "feeds.toml"
+        config.write_text("".join(f'[[feeds]]\nurl = "{url}"\n\n' for url in urls)
+                          + f'[[feeds]]\nurl = "{server.url("/paused.xml")}"\npaused = true\n')
+        result = ingest_feeds_flow(config=str(config), feeds=[server.url("/gone.xml")], db=str(db_path))
+        assert server.hits("/paused.xml") == []
+    assert (result.due, result.run.seen, [u for u, _ in result.failures]) == (7, 6, [server.url("/gone.xml")])
     ((prefect_id, flow, failed),) = Database(db_path).query("SELECT prefect_flow_run_id, flow, failed_count FROM runs").rows
     assert (flow, failed) == ("ingest-feeds", 1)
     assert _flow_run_state(str(prefect_id)) == ("ingest-feeds", "COMPLETED")
+
+    async def task_names() -> list[str]:
+        async with get_client() as client:
+            runs = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[prefect_id])))
+            return [run.name.rsplit("-", 1)[0] for run in runs]
+
+    names = asyncio.run(task_names())
+    # a parse and a store task per group of fetched feeds (no full text asked for): never one per feed
+    assert set(names) == {"parse-feeds-batch", "store-feeds-batch"}
+    assert names.count("parse-feeds-batch") == names.count("store-feeds-batch") < 7
 
 
 def test_a_runs_artifacts_hold_the_counts_of_its_runs_row(prefect_api: str, db_path: Path) -> None:

@@ -187,7 +187,7 @@ def add_full_text(settings: Settings, results: list[FeedResult]) -> list[FeedRes
     for (i, j, _), page in zip(wanted, pages, strict=True):
         document = documents[i][j]
         documents[i][j] = (
-            with_full_text(document, page.body, aliases=aliases) if page.body is not None
+            with_full_text(document, page.body, headers=page.headers, aliases=aliases) if page.body is not None
             else replace(document, full_text_status=f"kept the feed summary: {page.error or 'no page'}")
         )
     return [

@@ -275,6 +275,19 @@ def test_full_text_replaces_the_summary_for_new_items(server: FeedServer, settin
     assert len(server.hits("/article-1.html")) == pages_fetched  # items already stored are not fetched again
 
 
+def test_a_full_text_page_in_a_legacy_charset_is_stored_as_its_text(server: FeedServer, settings: Settings) -> None:
+    text = ("Київ відновив зерновий коридор у вівторок, і три судна вийшли з Одеси з пшеницею. "
+            "Заступник міністра сказала, що конвой супроводжуватимуть до румунського узбережжя.")
+    page = server.route("/stattia.html", lambda r: Response(200, (
+        f"<html><body><article><h1>Коридор</h1><p>{text}</p><p>{text}</p></article></body></html>").encode("cp1251"),
+        {"Content-Type": "text/html; charset=windows-1251"}))
+    body = (f'<rss version="2.0"><channel><title>t</title><item><guid isPermaLink="false">1</guid>'
+            f"<title>Коридор</title><link>{page}</link><description>Коротко.</description></item></channel></rss>").encode()
+    _run(settings, FeedConfig(server.route("/uk.xml", conditional(lambda: body)), full_text=True))
+    ((status, stored),) = _rows(settings, "SELECT d.full_text_status, a.body FROM documents d JOIN articles a USING (article_id)")
+    assert status == "extracted" and stored.startswith(text)
+
+
 def test_links_from_feed_content_may_not_reach_private_addresses(server: FeedServer) -> None:
     target = server.route("/internal", lambda r: Response(200, b"secret"))
     (refused,) = fetch_all([FetchRequest(target, allow_private=False)], policy=POLICY)

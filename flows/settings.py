@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from flows.workers import default_worker_count
 from ingest.errors import NewsflowError
@@ -27,6 +29,7 @@ DEFAULT_DB = Path("data") / "news.duckdb"
 DEFAULT_BATCH_SIZE = 2000  # Reuters-21578: 500 per transaction took 30 s, 2,000 took 24 s (per-statement costs)
 DEFAULT_FEED_BATCH_SIZE = 100
 TASK_RUNNERS = ("processes", "dask")  # the first is the default
+N = TypeVar("N", int, float)
 
 # Every variable newsflow reads, in one place: tests clear them all so that no developer's setting leaks in.
 ENVIRONMENT = (
@@ -132,16 +135,8 @@ def _story_thresholds_from_env() -> StoryThresholds:
 
 
 def _share(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number between 0 and 1, not {raw!r}") from None
-    if not 0.0 < value <= 1.0:
-        raise SettingsError(f"{name} must be more than 0 and at most 1, not {value}")
-    return value
+    return _number(name, default, float, "a number between 0 and 1", lambda v: 0.0 < v <= 1.0,
+                   "more than 0 and at most 1")
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str:
@@ -152,36 +147,30 @@ def _choice(name: str, choices: tuple[str, ...]) -> str:
 
 
 def _positive_int(name: str, default: int) -> int:
-    return _int_at_least(name, default, 1)
+    return _number(name, default, int, "a whole number", lambda v: v >= 1, "at least 1")
 
 
 def _non_negative_int(name: str, default: int) -> int:
-    return _int_at_least(name, default, 0)
-
-
-def _int_at_least(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{name} must be at least {minimum}, not {value}")
-    return value
+    return _number(name, default, int, "a whole number", lambda v: v >= 0, "at least 0")
 
 
 def _seconds(name: str, default: float) -> float:
+    return _number(name, default, float, "a number of seconds", lambda v: v >= 0, "at least 0")
+
+
+def _number(
+    name: str, default: N, convert: Callable[[str], N], expected: str, allowed: Callable[[N], bool], bound: str
+) -> N:
+    """The variable `name` as a number, the default when it is unset or empty, or one line saying why not."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if value < 0:
-        raise SettingsError(f"{name} must be at least 0, not {value}")
+        raise SettingsError(f"{name} must be {expected}, not {raw!r}") from None
+    if not allowed(value):
+        raise SettingsError(f"{name} must be {bound}, not {value}")
     return value
 
 

@@ -257,17 +257,22 @@ def _ingest_feeds(args: argparse.Namespace) -> int:
         if not Path(DEFAULT_FEEDS_CONFIG).exists():
             raise UsageError(f"no feeds given: pass --config FILE or --feed URL (there is no ./{DEFAULT_FEEDS_CONFIG})")
         config = DEFAULT_FEEDS_CONFIG
+    from flows.feeds import feeds_from, run_ingest_feeds
+
+    feed_list = feeds_from(config, args.feed)  # a missing or broken list is one line here, before any run starts
     started = time.monotonic()
     if _reachable_prefect_api():
+        from prefect import State
+
         from flows.prefect_flows import ingest_feeds_flow
 
-        result = ingest_feeds_flow(config=config, feeds=list(args.feed), db=str(settings.db), force=args.force,
+        served = ingest_feeds_flow(config=config, feeds=list(args.feed), db=str(settings.db), force=args.force,
                                    shard=str(args.shard) if args.shard else None)
+        assert not isinstance(served, State), "the flow returns a state only for a feed list it cannot read"
+        result = served
     else:
-        from flows.feeds import feeds_from, run_ingest_feeds
-
         with _progress_bar("feeds") as progress:
-            result = run_ingest_feeds(feeds_from(config, args.feed), settings=settings,
+            result = run_ingest_feeds(feed_list, settings=settings,
                                       force=args.force, shard=args.shard, progress=progress)
     print(f"{result.due:,} feeds due, {result.due - len(result.failures):,} read, {len(result.failures):,} failed")
     _print_run(result.run, settings.database(), time.monotonic() - started, result.failures)

@@ -104,6 +104,10 @@ def load_feeds_config(path: Path, /) -> list[FeedConfig]:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FeedsConfigError(f"feeds config {path} does not exist") from None
+    except OSError as exc:
+        raise FeedsConfigError(f"cannot read feeds config {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise FeedsConfigError(f"feeds config {path} is not UTF-8 text (byte {exc.start}): TOML files are UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise FeedsConfigError(f"feeds config {path} is not valid TOML: {exc}") from exc
     tables = document.get("feeds")

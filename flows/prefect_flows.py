@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from prefect import Task, flow, get_run_logger, runtime, task
+from prefect import State, Task, flow, get_run_logger, runtime, task
 from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
@@ -20,11 +20,13 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from flows import feeds as feed_steps
 from flows import maintenance as maintenance_steps
 from flows.files import FLOW_NAME, FilesPart, FileSteps, prepare_files, read_and_prepare, run_ingest_files, store_files
 from flows.report import count_rows, markdown_report, overview_markdown
+from flows.runs import refused_run
 from flows.settings import Settings
 from flows.workers import Workers
 from ingest import Batch
@@ -147,15 +149,25 @@ def ingest_feeds_flow(
     db: str | None = None,
     force: bool = False,
     shard: str | None = None,
-) -> feed_steps.FeedsRunSummary:
+) -> feed_steps.FeedsRunSummary | State:
     """Fetch the due RSS/Atom feeds of a TOML config (and/or given URLs) into the DuckDB database `db`.
 
     `shard` ("K/N"): only the Kth of N shares of the feeds, so that N deployments or workers split one list.
+    A feed list that cannot be read (deleted or broken while `newsflow serve` runs) ends the flow run
+    Failed with the reason, and a failed `runs` row, rather than a traceback every 15 minutes.
     """
     settings = Settings.from_env(db=db)
     flow_run_id = str(runtime.flow_run.id)
+    try:
+        feed_list = feed_steps.feeds_from(config, feeds or [])
+    except feed_steps.FeedsConfigError as exc:
+        refused = refused_run(settings.database(), flow=feed_steps.FLOW_NAME, run_id=flow_run_id,
+                              parameters={"config": config, "feeds": feeds or [], "force": force, "shard": shard},
+                              error=str(exc), prefect_flow_run_id=flow_run_id)
+        get_run_logger().error("run %s failed: %s", refused.run_id, exc)
+        return Failed(message=str(exc))
     result = feed_steps.run_ingest_feeds(
-        feed_steps.feeds_from(config, feeds or []),
+        feed_list,
         settings=settings,
         force=force,
         shard=Shard.parse(shard) if shard else None,

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from flows.stopping import stop_requested
-from storage import Database
+from storage import Database, RunSummary
 
 _STOPPED = (
     "stopped by {signal} before it finished; the batches it stored are kept, and running the same input "
@@ -43,3 +43,14 @@ def recorded_run(
             else:
                 database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
+
+
+def refused_run(
+    database: Database, /, *, flow: str, parameters: Mapping[str, Any], error: str, run_id: str | None,
+    prefect_flow_run_id: str | None,
+) -> RunSummary:
+    """A failed `runs` row for a run that could not start, such as a scheduled feeds run whose feed list
+    was deleted: whoever reads `runs` after the schedule fired finds the reason, not a gap."""
+    with recorded_run(database, flow=flow, parameters=parameters, run_id=run_id,
+                      prefect_flow_run_id=prefect_flow_run_id) as started:
+        return database.finish_run(started, status="failed", error=error)

@@ -155,3 +155,18 @@ def test_the_maintenance_flow_publishes_the_overview(prefect_api: str, tmp_path:
     assert "| REUTERS | supplied | 2 |" in markdown and "| AFP | supplied |" not in markdown
     assert "| AFP | cited | 1 |" in markdown
     assert "| empty_file | 1 |" in markdown
+
+
+def test_a_scheduled_feeds_run_whose_list_is_gone_fails_with_the_reason_and_a_runs_row(
+    prefect_api: str, db_path: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from flows.prefect_flows import ingest_feeds_flow
+
+    config = tmp_path / "feeds.toml"  # deleted after `newsflow serve` started with it
+    state = ingest_feeds_flow(config=str(config), db=str(db_path), return_state=True)
+
+    assert state.is_failed() and state.message == f"feeds config {config} does not exist"
+    assert "Traceback" not in capfd.readouterr().err
+    ((prefect_id, status, error),) = Database(db_path).query("SELECT prefect_flow_run_id, status, error FROM runs").rows
+    assert (status, error) == ("failed", f"feeds config {config} does not exist")
+    assert _flow_run_state(str(prefect_id)) == ("ingest-feeds", "FAILED")

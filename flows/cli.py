@@ -412,13 +412,15 @@ def _output_folder(value: str) -> Path:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from flows.html_report import write_report
+    from flows.html_report import import_matplotlib_meanwhile, write_report
 
     folder = _output_folder(args.out)
     database = _settings(args).database()
     since = f" since {args.since.isoformat()}" if args.since else ""
-    path = write_report(database.overview(since=args.since), folder,
-                        title=f"newsflow report: {database.short_name}{since}")
+    importing = import_matplotlib_meanwhile()
+    data = database.overview(since=args.since)
+    importing.join()
+    path = write_report(data, folder, title=f"newsflow report: {database.short_name}{since}")
     print(path)
     return 0
 

@@ -61,3 +61,12 @@ def test_a_database_without_dates_says_so_instead_of_charting_the_ingest_day(tmp
 )
 def test_every_span_gets_a_step_of_at_most_about_a_hundred_points(first: date, last: date, period: str) -> None:
     assert period_for(first, last) == period
+
+
+def test_since_keeps_articles_published_from_that_utc_day_on(tmp_path: Path, db_path: Path) -> None:
+    _ingest(tmp_path, db_path, ["2026-02-28T23:59:59+00:00", "2026-03-01T00:00:00+00:00",
+                                "2026-03-01T01:30:00+02:00", "2026-03-02T09:00:00-05:00"])
+    data = Database(db_path).overview(since=date(2026, 3, 1))
+    # 01:30 at +02:00 is 23:30 UTC on 28 February: before the day, like 23:59:59 UTC
+    assert data.published == [(date(2026, 3, 1), 1), (date(2026, 3, 2), 1)]
+    assert data.agencies == [("REUTERS", "supplied", 2)] and data.languages == [("en", 2)]

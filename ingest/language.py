@@ -50,13 +50,17 @@ def detect_language(text: str, /, *, words: Sequence[str] = ()) -> tuple[str, fl
     if cued is not None:
         return cued
     sample = _SPACES.sub(" ", text[: _MODEL_CHARACTERS * 2]).strip()[:_MODEL_CHARACTERS]
-    if not any(char.isalpha() for char in sample):
+    if not any(map(str.isalpha, sample)):
         return None
-    predictions: list[tuple[float, str]] = _model().f.predict(sample + "\n", _MODEL_CANDIDATES, 0.0, "replace")
-    for probability, label in predictions:
-        code = label.removeprefix("__label__")
-        if len(code) == 2:
-            return code, round(min(float(probability), 1.0), 3)
+    model = _model().f
+    # The best label nearly always has an ISO 639-1 code; asking for one label first saves a fifth
+    # of the model's time, and the best label's probability is the same however many are asked for.
+    for candidates in (1, _MODEL_CANDIDATES):
+        predictions: list[tuple[float, str]] = model.predict(sample + "\n", candidates, 0.0, "replace")
+        for probability, label in predictions:
+            code = label.removeprefix("__label__")
+            if len(code) == 2:
+                return code, round(min(float(probability), 1.0), 3)
     return None
 
 

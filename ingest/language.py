@@ -87,8 +87,9 @@ def _cue_words() -> dict[str, str]:
 
 
 def load_language_model() -> None:
-    """Load the language model now rather than at the first article that needs it (0.12 G
-    instructions), so that processes forked afterwards share it."""
+    """Load the language model and the cue words now rather than at the first article that needs
+    them (0.12 G instructions, 60 ms of CPU), so that processes forked afterwards share them."""
+    _cue_words()
     _model()
 
 

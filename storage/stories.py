@@ -141,17 +141,16 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
             WHERE shingle IN (SELECT shingle FROM new_samples)
             GROUP BY shingle HAVING count(*) <= $max_articles
         ),
-        shared AS (
-            SELECT least(n.article_id, s.article_id) AS a, greatest(n.article_id, s.article_id) AS b,
-                   count(DISTINCT n.shingle) AS shared
+        shared AS (  -- an article's samples are distinct: a plain count per (new, other) is the shared count
+            SELECT n.article_id AS n_id, s.article_id AS s_id, count(*) AS shared
             FROM new_samples n JOIN story_samples s USING (shingle)
             WHERE s.article_id <> n.article_id AND n.shingle IN (SELECT shingle FROM evidence)
             GROUP BY ALL
         ),
-        contained AS (
-            SELECT a, b FROM shared
-            JOIN story_sketches ka ON ka.article_id = shared.a
-            JOIN story_sketches kb ON kb.article_id = shared.b
+        contained AS (  -- two new articles come once from each side, with the same count; UNION keeps one
+            SELECT least(n_id, s_id) AS a, greatest(n_id, s_id) AS b FROM shared
+            JOIN story_sketches ka ON ka.article_id = shared.n_id
+            JOIN story_sketches kb ON kb.article_id = shared.s_id
             WHERE shared >= $min_shared AND shared >= $min_share * least(ka.sample_count, kb.sample_count)
         )
         SELECT a, b FROM alike UNION SELECT a, b FROM contained ORDER BY a, b

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +56,21 @@ MISSPELLING_ZIPF = 2.0  # ... provided it is rarer than this ("feburary" 1.88, "
 # A word this common ("aviation" 3.6, "august" 5.1) is what a once-written non-word one edit away meant.
 COMMON_CANONICAL_ZIPF = 3.0
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
+# A word of a language news names often come from (this common there, and clearly more common there
+# than in English: "graan" 3.7 in Dutch, "compagnia" 5.0 in Italian, "petroleos" once its accent is
+# dropped), written beside another word of that language ("Graan Elevator Mij", "Petroleos de
+# Venezuela"), is part of a foreign name, not a slip for the English word one edit away ("Grain").
+# Alone among English words it may well be a slip ("Japanse" is Dutch, and a typo for "Japanese").
+FOREIGN_ZIPF = 3.0
+FOREIGN_MARGIN = 1.5  # Zipf points above the English frequency
+FOREIGN_WINDOW = 2  # words either side of the form
+_FOREIGN_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl", "cs", "sl")
+# Outside English, forms that differ only in this many last letters are inflections of one word or
+# name (German "Grüne"/"Grünen", Russian "Таволга"/"Таволгу"), not slips. English inflections are
+# in derived_word_endings.txt.
+INFLECTION_LENGTH = 2
+# A part after a hyphen this short is a given-name syllable ("Dae-jung", "Dae-joong"), not a surname.
+SYLLABLE_LENGTH = 4
 
 # Words that start with anything but an ASCII lower-case letter: the only ones that can be names.
 _CAPITALISED_WORD = TextPattern(r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]*(?:[-'’][^\W\d_]+)*")
@@ -69,6 +86,8 @@ _ENGLISH_FUNCTION_WORDS = re.compile(r"\b(?:the|of|and|to|for|is|on|that|said|wi
 _ENGLISH_SHARE = 0.02
 _ENGLISH_SAMPLE = 800  # characters: the first paragraphs tell the language
 _ENGLISH_CHECK_WORDS = 20  # shorter texts are taken as English: too few words to tell
+_WORD = re.compile(r"[^\W\d_]+")
+_LEADING_CAPITALS = re.compile(r"^[A-Z]+(?=[A-Z][a-z])")  # the "M" of "MCorp", the "LD" of "LDBrinkman"
 
 
 class _Occurrence(NamedTuple):  # a tuple: an article has dozens, and a frozen dataclass is slow to build
@@ -108,14 +127,22 @@ class _Article:
     possessive_only: set[str]  # forms written only as possessives
     headline_only: set[str]  # forms only in an all-caps headline: evidence for a spelling, never rewritten
     aliases: NameAliases
+    language: str = "en"  # whose word frequencies tell words from names
 
 
-def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -> NameReading:
+def read_names(
+    texts: Sequence[str], /, *, aliases: NameAliases | None = None, language: str | None = None
+) -> NameReading:
     """Variants and person names of an article (title, then paragraphs), from one scan of its words.
 
     The texts are scanned joined by blank lines: a word after a line break opens a sentence and has
     no name part before it, exactly as at the start of a text of its own. Never raises: a name
     judgment is worth less than the article, so a failure costs that judgment and is counted.
+
+    `language` (ISO 639-1) is the article's: its word frequencies tell words from names ("Grünen" is
+    a German word, not a slip for "Grüne"). A language without word frequencies gets no variants;
+    unknown (None), the text is judged as English when it reads as English. Scripts without capital
+    letters (Arabic, Chinese, Thai, Hebrew) have no capitalised words, so no names are read at all.
     """
     try:
         text = "\n\n".join(texts)
@@ -123,8 +150,8 @@ def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -
         table = aliases if aliases is not None else load_name_aliases()
         variants: tuple[NameVariant, ...] = ()
         failures = 0
-        # The word-frequency guards are English: elsewhere a similar pair is an inflection (Grüne/Grünen).
-        if _looks_english(text):
+        lexicon = _lexicon(language, text)
+        if lexicon is not None and occurrences:
             # A wire headline in capitals ("HAWKEYE BANCORP EXCHANGE OFFER EXPIRES") spells the names
             # too; its ticker symbols ("<HWKB>") are not words.
             headline = texts[0] if texts and texts[0].isupper() else ""
@@ -132,12 +159,13 @@ def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -
             counts = Counter(occ.form for occ in occurrences if not occ.table)
             counts.update(headline_forms)
             named = {occ.form for occ in occurrences if not occ.sentence_start}.union(headline_forms)
-            pairs = _candidate_pairs(counts, named, table)
+            pairs = _candidate_pairs(counts, named, table, lexicon)
             if pairs:  # most articles have none: the context of each form is gathered only for those that do
-                article = _article(text, occurrences, counts, headline_forms, table)
+                article = _article(text, occurrences, counts, headline_forms, table, lexicon)
                 variants, failures = _variants(article, pairs)
         repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
-        return NameReading(variants, _persons(occurrences, repaired), failures)
+        people_language = lexicon if lexicon is not None else "en"  # no frequencies of its own: English still tells words
+        return NameReading(variants, _persons(occurrences, repaired, people_language), failures)
     except Exception:  # noqa: BLE001 - DESIGN §3: a failed name judgment never costs the article
         return NameReading((), (), failures=1)
 
@@ -147,12 +175,20 @@ def find_name_variants(texts: Sequence[str], /, *, aliases: NameAliases | None =
     return read_names(texts, aliases=aliases).variants
 
 
+def _lexicon(language: str | None, text: str) -> str | None:
+    """The language whose word frequencies judge the article's names, or None when there is none."""
+    if language is None:
+        return "en" if _looks_english(text) else None
+    return language if language == "en" or language in _wordfreq_languages() else None
+
+
 def _article(
     text: str,
     occurrences: list[_Occurrence],
     counts: Counter[str],
     headline_forms: list[str],
     aliases: NameAliases,
+    language: str,
 ) -> _Article:
     givens: dict[str, Counter[str]] = defaultdict(Counter)
     after: dict[str, Counter[str]] = defaultdict(Counter)
@@ -171,7 +207,7 @@ def _article(
         possessive[occ.form] += occ.possessive
     headline_only = {form for form in headline_forms if counts[form] == headline_forms.count(form)}
     possessive_only = {form for form, n in possessive.items() if n and n == counts[form]}
-    return _Article(text, counts, givens, after, honorific, possessive_only, headline_only, aliases)
+    return _Article(text, counts, givens, after, honorific, possessive_only, headline_only, aliases, language)
 
 
 def _variants(article: _Article, pairs: set[tuple[str, str]]) -> tuple[tuple[NameVariant, ...], int]:
@@ -188,19 +224,23 @@ def _variants(article: _Article, pairs: set[tuple[str, str]]) -> tuple[tuple[Nam
             key = (variant.variant, variant.canonical)
             if key not in found or _strength(variant) > _strength(found[key]):
                 found[key] = variant
-    return _closest(found.values(), article.counts), failures
+    return _closest(found.values(), article.counts, article.language), failures
 
 
-def _closest(variants: Iterable[NameVariant], counts: Counter[str]) -> tuple[NameVariant, ...]:
+def _closest(variants: Iterable[NameVariant], counts: Counter[str], language: str) -> tuple[NameVariant, ...]:
     """One canonical form per variant: "Venezulean" is Venezuelan, not Venezuela, though both are near.
 
-    The strongest judgment wins, then the nearer spelling, then the more frequent form.
+    The strongest judgment wins, then the nearer spelling, then a common word over a name ("Portuguse"
+    is Portuguese, not the "Portugues" of "Banco Portugues"), then the more frequent form.
     """
+    def rank(variant: NameVariant) -> tuple[tuple[bool, int], int, bool, int]:
+        common = _word_frequency(variant.canonical, language) >= COMMON_CANONICAL_ZIPF
+        return _strength(variant), -OSA.distance(variant.variant, variant.canonical), common, counts[variant.canonical]
+
     best: dict[str, NameVariant] = {}
     for variant in variants:
-        rank = (_strength(variant), -OSA.distance(variant.variant, variant.canonical), counts[variant.canonical])
         kept = best.get(variant.variant)
-        if kept is None or rank > (_strength(kept), -OSA.distance(kept.variant, kept.canonical), counts[kept.canonical]):
+        if kept is None or rank(variant) > rank(kept):
             best[variant.variant] = variant
     return tuple(sorted(best.values(), key=lambda v: (v.variant, v.canonical)))
 
@@ -217,10 +257,10 @@ _EVIDENCE_ORDER: tuple[NameEvidence, ...] = (
 
 def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
     """Surnames written right after a first name, with how often: what cross-article links compare."""
-    return _persons(_occurrences("\n\n".join(texts)), {})
+    return _persons(_occurrences("\n\n".join(texts)), {}, "en")
 
 
-def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str]) -> tuple[PersonName, ...]:
+def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str], language: str) -> tuple[PersonName, ...]:
     """First name and surname pairs, leaving out organisations ("Turner Broadcasting", "Amoco Corp")
     and pairs followed by a further capitalised word ("Gulf Cooperation Council")."""
     organisations = _organisation_words()
@@ -235,23 +275,23 @@ def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str]) -> tup
     return tuple(
         PersonName(given, surname, n)
         for (given, surname), n in sorted(counts.items())
-        if _looks_like_a_person(given, surname)
+        if _looks_like_a_person(given, surname, language)
     )
 
 
-def _is_given_name(word: str) -> bool:
-    return word in _common_given_names() or _word_frequency(word) < PERSON_WORD_ZIPF
+def _is_given_name(word: str, language: str = "en") -> bool:
+    return word in _common_given_names() or _word_frequency(word, language) < PERSON_WORD_ZIPF
 
 
-def _looks_like_a_person(given: str, surname: str) -> bool:
+def _looks_like_a_person(given: str, surname: str, language: str) -> bool:
     """A rare word or a known first name before a surname that is not a common word.
 
     "Economic Commission" and "Australian Federal" are capitalised pairs too: common English words on
     either side are organisations and places far more often than people.
     """
-    if surname in _honorifics() or _word_frequency(surname) >= PERSON_WORD_ZIPF:
+    if surname in _honorifics() or _word_frequency(surname, language) >= PERSON_WORD_ZIPF:
         return False
-    return given in _common_given_names() or _word_frequency(given) < PERSON_WORD_ZIPF
+    return _is_given_name(given, language)
 
 
 def judge_link(
@@ -363,18 +403,22 @@ def _looks_english(text: str) -> bool:
     return words < _ENGLISH_CHECK_WORDS or len(_ENGLISH_FUNCTION_WORDS.findall(sample)) >= _ENGLISH_SHARE * words
 
 
-def _candidate_pairs(counts: Counter[str], named: set[str], aliases: NameAliases) -> set[tuple[str, str]]:
+def _candidate_pairs(
+    counts: Counter[str], named: set[str], aliases: NameAliases, language: str
+) -> set[tuple[str, str]]:
     """Pairs of forms within one edit (two for long forms; a transposition is one) that may be one name.
 
-    A common word written only where a sentence starts ("There", "Analysts") is a word, and is left
-    out before any distance is computed. Edit distances of all pairs come from one vectorised
-    rapidfuzz call; a Python loop over pairs was a third of the whole ingest time.
+    A common word written only where a sentence starts ("There", "Analysts") is a word, and is paired
+    only with forms that are in no word list, one edit away: those are that word misspelt
+    ("Offficials said", "Manufacturng output"). Edit distances come from vectorised rapidfuzz calls;
+    a Python loop over pairs was a third of the whole ingest time.
     """
-    forms = sorted(
-        form for form in counts
-        if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form)
-        and (form in named or _word_frequency(form) < PERSON_WORD_ZIPF)
-    )
+    forms: list[str] = []
+    words: list[str] = []
+    for form in sorted(counts):
+        if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form):
+            named_or_rare = form in named or _word_frequency(form, language) < PERSON_WORD_ZIPF
+            (forms if named_or_rare else words).append(form)
     pairs = set()
     if len(forms) > 1:
         distances = cdist(forms, forms, scorer=OSA.distance, score_cutoff=LONG_FORM_EDITS, dtype=np.int8)
@@ -383,6 +427,12 @@ def _candidate_pairs(counts: Counter[str], named: set[str], aliases: NameAliases
         for i, j in zip(rows[upper], columns[upper]):
             if _similar(forms[i], forms[j], int(distances[i, j])):
                 pairs.add((forms[i], forms[j]))
+    slips = [form for form in forms if _word_frequency(form, language) < RARE_ZIPF] if words else []
+    if slips:
+        distances = cdist(slips, words, scorer=OSA.distance, score_cutoff=SHORT_FORM_EDITS, dtype=np.int8)
+        for i, j in zip(*np.nonzero(distances <= SHORT_FORM_EDITS)):
+            if _similar(slips[i], words[j], SHORT_FORM_EDITS):
+                pairs.add((min(slips[i], words[j]), max(slips[i], words[j])))
     by_canonical: dict[str, list[str]] = defaultdict(list)
     for form in forms:
         if form in aliases.canonical_of:
@@ -420,23 +470,30 @@ def _judge(a: str, b: str, article: _Article) -> tuple[NameVariant, ...]:
         evidence = "alias"
     elif _shared(article.following, a, b, article.aliases):
         evidence = "same_neighbour"
-    elif _titled_beside_full_name(variant, canonical, article) and min(map(_word_frequency, (a, b))) < NAME_ZIPF:
+    elif _titled_beside_full_name(variant, canonical, article) and min(
+        _word_frequency(a, article.language), _word_frequency(b, article.language)
+    ) < NAME_ZIPF:
         evidence = "honorific_full_name"
     elif a.startswith(b) or b.startswith(a):
         evidence = "truncation"
-    elif _lone_slip(variant, canonical, counts) and not _own_full_name(variant, canonical, article):
+    elif _lone_slip(variant, canonical, counts, article.language) and not _own_full_name(variant, canonical, article):
         evidence = "lone_slip"
     else:
         evidence = "similar_spelling"
-    if alias_canonical is None and _is_word(variant, canonical):
-        if evidence not in _PERSON_CONTEXT:
-            return ()  # a real word or name (Horan/Horgan), and no first name or title says it is this person
+    if alias_canonical is None and _misspelt_majority(variant, canonical, article):
+        variant, canonical, majority = canonical, variant, False  # a proposal: which spelling is right is unclear
+    elif alias_canonical is None and (
+        _is_word(variant, canonical, article.language)
+        or article.language == "en" and _in_foreign_name(variant, article.text)
+    ):
+        if evidence not in _CONTEXT and not _bare_beside_full_name(variant, canonical, article):
+            return ()  # a real word or name (Horan/Horgan), and no first name, title or neighbour says it is this one
         if re.search(rf"(?<![\w-]){re.escape(variant.lower())}(?![\w-])", article.text):
             return ()  # the article writes the variant as a word of its own: rewriting it would change a word
     return (_variant(variant, canonical, evidence, majority, counts, shared),)
 
 
-def _lone_slip(variant: str, canonical: str, counts: Counter[str]) -> bool:
+def _lone_slip(variant: str, canonical: str, counts: Counter[str], language: str) -> bool:
     """A form written once that is no English word, one edit from a form written more often or from a
     common English word the article also writes ("Treassury" beside "Treasury", "Avaition" beside the
     headline's "AVIATION").
@@ -446,23 +503,67 @@ def _lone_slip(variant: str, canonical: str, counts: Counter[str]) -> bool:
     """
     return (
         counts[variant] == 1
-        and (counts[canonical] >= 2 or _word_frequency(canonical) >= COMMON_CANONICAL_ZIPF)
+        and (counts[canonical] >= 2 or _word_frequency(canonical, language) >= COMMON_CANONICAL_ZIPF)
         and OSA.distance(variant, canonical) == 1
         and not any(c.isupper() for c in variant[1:])
-        and _word_frequency(variant) == 0  # not even a listed misspelling: Liffe, Centraal and Nottm are listed
+        and _word_frequency(variant, language) == 0  # not even a listed misspelling: Liffe, Centraal and Nottm are
     )
 
 
-def _is_word(variant: str, canonical: str) -> bool:
+def _is_word(variant: str, canonical: str, language: str) -> bool:
     """Whether the variant is a word of its own rather than a misspelling of the canonical form.
 
     Word lists hold common misspellings too ("febuary" 2.0, "intergrated" 1.9), far below the word
-    they misspell ("february" 5.0): a form that rare beside its look-alike is a slip, not a word.
+    they misspell ("february" 5.0): a form that rare beside its look-alike is a slip, not a word. In
+    English news, a word common in a language names come from ("Graan", "Cereais") is a word too.
     """
-    frequency = _word_frequency(variant)
+    frequency = _word_frequency(variant, language)
     if frequency >= MISSPELLING_ZIPF:
         return True  # listed misspellings stay rarer than this; foreign words in names do not ("Groupe" 2.5)
-    return frequency >= RARE_ZIPF and _word_frequency(canonical) - frequency < MISSPELLING_GAP
+    return frequency >= RARE_ZIPF and _word_frequency(canonical, language) - frequency < MISSPELLING_GAP
+
+
+def _misspelt_majority(variant: str, canonical: str, article: _Article) -> bool:
+    """The more frequent form is in no word list, and the other is a rare listed name one edit away:
+    the article repeats a misspelling ("Predergast" twice, "Lawrence Prendergast" once; "Penzoil")."""
+    rare_name = RARE_ZIPF <= _word_frequency(variant, article.language) < NAME_ZIPF
+    return rare_name and _word_frequency(canonical, article.language) == 0 and OSA.distance(variant, canonical) == 1
+
+
+def _bare_beside_full_name(variant: str, canonical: str, article: _Article) -> bool:
+    """The variant is a surname written once on its own, one edit from a surname the article writes
+    more often after a first name ("Schultz" beside "George Shultz"; "Hoffmann" beside "Dustin Hoffman").
+
+    A common word ("Czech" beside "Petr Cech") is not a surname on its own; a surname after an
+    initial ("M Horan" beside "Denis Horgan"), before another name part ("Upton Park") or in a list
+    of names ("Sheahan, Horan, O'Callaghan", a team sheet) is someone else's name.
+    """
+    return (
+        article.counts[variant] == 1
+        and article.counts[canonical] >= MAJORITY
+        and _word_frequency(variant, article.language) < COMMON_WORD_ZIPF
+        and variant not in article.givens
+        and not article.honorific[variant]
+        and not article.following.get(variant)
+        and any(_is_given_name(g, article.language) for g in article.givens.get(canonical, ()))
+        and OSA.distance(variant, canonical) == 1
+        and not re.search(rf"(?<![\w.])[A-Z]\.? {re.escape(variant)}(?![\w-])|(?<![\w-]){re.escape(variant)}, [A-Z]", article.text)
+    )
+
+
+def _in_foreign_name(form: str, text: str) -> bool:
+    """The form is a word of another language, written beside another word of that same language."""
+    foreign = _foreign_words()
+    languages = foreign.get(_without_accents(form.lower()))
+    if not languages:
+        return False
+    for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
+        before = _WORD.findall(text, max(0, match.start() - 60), match.start())[-FOREIGN_WINDOW:]
+        after = _WORD.findall(text, match.end(), match.end() + 60)[:FOREIGN_WINDOW]
+        for word in before + after:
+            if set(languages) & set(foreign.get(_without_accents(word.lower()), ())):
+                return True
+    return False
 
 
 def _own_full_name(variant: str, canonical: str, article: _Article) -> bool:
@@ -483,8 +584,9 @@ def _titled_beside_full_name(variant: str, canonical: str, article: _Article) ->
     return bool((titled[variant] and given.get(canonical)) or (titled[canonical] and given.get(variant)))
 
 
-# What makes a real word ("Clark", "Preston") a slip for a name: it is written as a person's name.
-_PERSON_CONTEXT: frozenset[NameEvidence] = frozenset({"same_first_name", "honorific_full_name"})
+# What makes a real word ("Clark", "Preston", "Sante") a slip for a name: it is written as a person's
+# name, or beside the word the other spelling is written beside ("Sante Fe", "Santa Fe").
+_CONTEXT: frozenset[NameEvidence] = frozenset({"same_first_name", "honorific_full_name", "same_neighbour"})
 _APPLIED_WITH_MAJORITY: frozenset[NameEvidence] = frozenset(
     {"same_first_name", "same_neighbour", "honorific_full_name"}
 )
@@ -511,16 +613,22 @@ def _variant(
 def _guard(a: str, b: str, article: _Article) -> str | None:
     """Why two similar forms are known to be different names or words, or None."""
     short, long = sorted((a, b), key=len)
-    if a.lower() == b.lower():
-        return "same word in another case (house style, not a typo)"
+    if a.lower() == b.lower() or a.replace("-", "") == b.replace("-", ""):
+        return "same word in another case or hyphenation (house style, not a typo)"
+    if _LEADING_CAPITALS.sub("", long) == short or long.startswith(short) and _inner_capital(short):
+        return "a brand or a heading written with inner capitals (MCorp beside Corp, AvgPric), spelt on purpose"
+    language = article.language
     given = _shared(article.givens, a, b, article.aliases)
-    if min(_word_frequency(a), _word_frequency(b)) >= COMMON_WORD_ZIPF and not given & _common_given_names():
+    both_common = min(_word_frequency(a, language), _word_frequency(b, language)) >= COMMON_WORD_ZIPF
+    if both_common and "-" not in a + b and not given & _common_given_names():
         return "two common words (Minister/Ministry), not a misspelt name"
     if long.startswith(short) and long[len(short) :] in _derived_endings():
-        person = article.honorific[short] or any(_is_given_name(g) for g in article.givens.get(short, ()))
+        person = article.honorific[short] or any(_is_given_name(g, language) for g in article.givens.get(short, ()))
         misplaced_apostrophe = short in article.possessive_only and person
         if not (long == short + "s" and misplaced_apostrophe):  # "Mr Ebber's" for "Mr Ebbers'"
             return "derived word or plural"
+    if language != "en" and len(os.path.commonprefix((a, b))) >= len(short) - INFLECTION_LENGTH:
+        return "inflected forms of one word or name (Grüne/Grünen, Таволга/Таволгу)"
     for masculine, feminine in _gendered_endings():
         for m, f in ((a, b), (b, a)):
             if m.endswith(masculine) and f.endswith(feminine) and m[: len(m) - len(masculine)] == f[: len(f) - len(feminine)]:
@@ -529,16 +637,42 @@ def _guard(a: str, b: str, article: _Article) -> str | None:
         for p, d in ((a, b), (b, a)):
             if p.endswith(place_end) and d == p[: len(p) - len(place_end)] + demonym_end:
                 return "place and demonym"
-    if "-" in a and "-" in b and a.rsplit("-", 1)[0] == b.rsplit("-", 1)[0]:
-        return "different given-name syllables"
+    if "-" in a and "-" in b:
+        (head_a, tail_a), (head_b, tail_b) = a.rsplit("-", 1), b.rsplit("-", 1)
+        if head_a == head_b and max(len(tail_a), len(tail_b)) <= SYLLABLE_LENGTH:
+            return "different given-name syllables"
     if a in article.givens.get(b, ()) or b in article.givens.get(a, ()):
         return "first name and surname of one person (Jumardi Jukardi)"
+    if _first_name_only(a, article) and _surname_only(b, article) or _first_name_only(b, article) and _surname_only(a, article):
+        return "a first name and another person's surname (Kiichi Miyazawa, Mr Kiuchi)"
     spelt = article.aliases.canonical_of
-    given_a = {spelt.get(w, w) for w in article.givens.get(a, ()) if _is_given_name(w)}
-    given_b = {spelt.get(w, w) for w in article.givens.get(b, ()) if _is_given_name(w)}
+    given_a = {spelt.get(w, w) for w in article.givens.get(a, ()) if _is_given_name(w, language)}
+    given_b = {spelt.get(w, w) for w in article.givens.get(b, ()) if _is_given_name(w, language)}
     if given_a and given_b and not given_a & given_b:
         return "different first names"
     return None
+
+
+def _inner_capital(form: str) -> bool:
+    """A capital inside a word ("MCorp", "AvgPric"), not one opening a hyphenated part ("Massy-Green")."""
+    return any(c.isupper() and form[i - 1].isalpha() for i, c in enumerate(form) if i)
+
+
+def _surname_only(form: str, article: _Article) -> bool:
+    """The form is written after a first name and never before another capitalised word or name."""
+    givens = article.givens.get(form, ())
+    return any(_is_given_name(g, article.language) for g in givens) and not article.following.get(form)
+
+
+def _first_name_only(form: str, article: _Article) -> bool:
+    """The form is written only as the first name of a surname, never after a first name itself."""
+    return form not in article.givens and any(
+        form in before and _is_surname(surname, article.language) for surname, before in article.givens.items()
+    )
+
+
+def _is_surname(form: str, language: str) -> bool:
+    return form not in _honorifics() and _word_frequency(form, language) < PERSON_WORD_ZIPF
 
 
 def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | None) -> tuple[str, str, bool]:
@@ -557,7 +691,7 @@ def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | 
     if counts[a] >= MAJORITY * counts[b] or counts[b] >= MAJORITY * counts[a]:
         canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
         return canonical, variant, True
-    frequency_a, frequency_b = _word_frequency(a), _word_frequency(b)
+    frequency_a, frequency_b = _word_frequency(a, article.language), _word_frequency(b, article.language)
     if min(frequency_a, frequency_b) == 0 and max(frequency_a, frequency_b) >= RARE_ZIPF and OSA.distance(a, b) == 1:
         # One form is a word or a known name, the other is in no word list: "Servcice" and "Service"
         # tie once each, and the slip is plain.
@@ -569,7 +703,7 @@ def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | 
     elif counts[a] != counts[b]:
         canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
     else:
-        canonical, variant = sorted((a, b), key=_word_frequency, reverse=True)
+        canonical, variant = sorted((a, b), key=lambda form: _word_frequency(form, article.language), reverse=True)
     return canonical, variant, False
 
 
@@ -602,20 +736,54 @@ def _alias_pair(a: str, b: str, aliases: NameAliases) -> str | None:
 
 
 @lru_cache(maxsize=65536)
-def _word_frequency(form: str) -> float:
-    """Zipf frequency of the form in English (0 = never seen; "bidet" 2.58; "life" 5.89).
+def _word_frequency(form: str, language: str = "en") -> float:
+    """Zipf frequency of the form in the language (0 = never seen; English "bidet" 2.58, "life" 5.89).
 
-    A plain ASCII word is looked up in wordfreq's table directly, which gives the same figure as
-    `zipf_frequency` (checked on 3,000 random words) without its per-call tokeniser: person names
-    made that lookup a tenth of the ingest time.
+    A plain ASCII word in English is looked up in wordfreq's table directly, which gives the same
+    figure as `zipf_frequency` (checked on 3,000 random words) without its per-call tokeniser:
+    person names made that lookup a tenth of the ingest time.
     """
     word = form.lower()
-    if word.isascii() and word.isalpha():
+    if language == "en" and word.isascii() and word.isalpha():
         frequency = _english_frequencies().get(word, 0.0)
         return round(math.log10(frequency) + 9, 2) if frequency > 0 else 0.0
     from wordfreq import zipf_frequency
 
-    return float(zipf_frequency(word, "en"))
+    return float(zipf_frequency(word, language))
+
+
+@lru_cache(maxsize=1)
+def _foreign_words() -> dict[str, tuple[str, ...]]:
+    """Word (lower case, accents dropped: "Petroleos" is "petróleos" as English copy writes it) ->
+    the languages of `_FOREIGN_LANGUAGES` it is a word of, by FOREIGN_ZIPF and FOREIGN_MARGIN.
+
+    Loaded the first time an English article has a pair that needs it (about 1 s of CPU), never for
+    the many articles without one. wordfreq's small lists hold the words of Zipf 3 and up.
+    """
+    from wordfreq import get_frequency_dict
+
+    english = _english_frequencies()
+    found: dict[str, set[str]] = defaultdict(set)
+    for language in _FOREIGN_LANGUAGES:
+        for word, frequency in get_frequency_dict(language, wordlist="small").items():
+            zipf = math.log10(frequency) + 9
+            plain = _without_accents(word)
+            english_zipf = math.log10(english[plain]) + 9 if plain in english else 0.0
+            if zipf >= FOREIGN_ZIPF and zipf - english_zipf >= FOREIGN_MARGIN:
+                found[plain].add(language)
+    interned: dict[frozenset[str], tuple[str, ...]] = {}
+    return {word: interned.setdefault(frozenset(langs), tuple(sorted(langs))) for word, langs in found.items()}
+
+
+def _without_accents(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii") if not word.isascii() else word
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    return frozenset(available_languages())
 
 
 def load_word_frequencies() -> None:

@@ -56,6 +56,10 @@ MISSPELLING_ZIPF = 2.0  # ... provided it is rarer than this ("feburary" 1.88, "
 # A word this common ("aviation" 3.6, "august" 5.1) is what a once-written non-word one edit away meant.
 COMMON_CANONICAL_ZIPF = 3.0
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
+# Across articles: a spelling this many stored articles write is the corpus's spelling, and one that
+# at most CORPUS_LONE_ARTICLES write (the article at hand) is a slip for it, when it is no word.
+CORPUS_ARTICLES = 5
+CORPUS_LONE_ARTICLES = 1
 # A word of a language news names often come from (this common there, and clearly more common there
 # than in English: "graan" 3.7 in Dutch, "compagnia" 5.0 in Italian, "petroleos" once its accent is
 # dropped), written beside another word of that language ("Graan Elevator Mij", "Petroleos de
@@ -69,6 +73,8 @@ _FOREIGN_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl"
 # name (German "Grüne"/"Grünen", Russian "Таволга"/"Таволгу"), not slips. English inflections are
 # in derived_word_endings.txt.
 INFLECTION_LENGTH = 2
+ROLE_WORDS = 4  # words looked at before a name for a role ("Chancellor of the Exchequer Nigel Lawson")
+ROLE_REACH = 60  # characters that hold them
 # A part after a hyphen this short is a given-name syllable ("Dae-jung", "Dae-joong"), not a surname.
 SYLLABLE_LENGTH = 4
 
@@ -165,7 +171,7 @@ def read_names(
                 variants, failures = _variants(article, pairs)
         repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
         people_language = lexicon if lexicon is not None else "en"  # no frequencies of its own: English still tells words
-        return NameReading(variants, _persons(occurrences, repaired, people_language), failures)
+        return NameReading(variants, _persons(occurrences, repaired, people_language, text), failures)
     except Exception:  # noqa: BLE001 - DESIGN §3: a failed name judgment never costs the article
         return NameReading((), (), failures=1)
 
@@ -257,26 +263,92 @@ _EVIDENCE_ORDER: tuple[NameEvidence, ...] = (
 
 def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
     """Surnames written right after a first name, with how often: what cross-article links compare."""
-    return _persons(_occurrences("\n\n".join(texts)), {}, "en")
+    text = "\n\n".join(texts)
+    return _persons(_occurrences(text), {}, "en", text)
 
 
-def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str], language: str) -> tuple[PersonName, ...]:
-    """First name and surname pairs, leaving out organisations ("Turner Broadcasting", "Amoco Corp")
-    and pairs followed by a further capitalised word ("Gulf Cooperation Council")."""
+def _persons(
+    occurrences: list[_Occurrence], repaired: Mapping[str, str], language: str, text: str
+) -> tuple[PersonName, ...]:
+    """First name and surname pairs that name people.
+
+    Left out: organisations ("Turner Broadcasting", "Amoco Corp"), pairs followed by a further
+    capitalised word ("Gulf Cooperation Council"), and pairs written after "the" ("the Louvre
+    Accord", "the Curzon Mayfair cinema"). A pair is a person when its first name is a known given
+    name, or when the first name is no common word and the person is written as people are in news:
+    after a title ("President Kenneth Kaunda") or by the surname alone elsewhere ("Mr Androsch",
+    "Androsch said"). Companies and places are seldom either ("Wells Fargo", "Porto Cervo").
+    """
     organisations = _organisation_words()
     counts: Counter[tuple[str, str]] = Counter()
+    titled: set[tuple[str, str]] = set()
+    companies: set[tuple[str, str]] = set()  # pairs written before an organisation word somewhere
+    alone = {occ.form for occ in occurrences if occ.given is None}
     for i, occ in enumerate(occurrences):
-        if not occ.given or len(occ.form) < MIN_FORM_LENGTH or occ.form in organisations or occ.given in organisations:
+        if (
+            not occ.given or occ.table or len(occ.form) < MIN_FORM_LENGTH
+            or occ.form in organisations or occ.given in organisations
+        ):
             continue
         following = occurrences[i + 1] if i + 1 < len(occurrences) else None
+        pair = (repaired.get(occ.given, occ.given), repaired.get(occ.form, occ.form))
         if following is not None and following.given == occ.form:
+            if following.form in organisations:
+                companies.add(pair)  # "Merrill Lynch Canada Inc" makes "Merrill Lynch" a company everywhere
             continue  # a longer run ("Drexel Burnham Lambert", "Karl Otto Poehl"): its last two words name a person
-        counts[(repaired.get(occ.given, occ.given), repaired.get(occ.form, occ.form))] += 1
-    return tuple(
-        PersonName(given, surname, n)
-        for (given, surname), n in sorted(counts.items())
-        if _looks_like_a_person(given, surname, language)
-    )
+        counts[pair] += 1
+        if i and occurrences[i - 1].honorific:
+            titled.add(pair)
+    people = []
+    for (given, surname), n in sorted(counts.items()):
+        if (given, surname) in companies or not _looks_like_a_person(given, surname, language):
+            continue
+        # A surname alone elsewhere ("Androsch said") tells a person, unless it is a common word or place
+        # on its own ("Plunging Tokyo" beside "Tokyo").
+        alone_as_surname = surname in alone and _word_frequency(surname, language) < COMMON_WORD_ZIPF
+        introduced = (given, surname) in titled or alone_as_surname or _after_a_role(given, surname, text)
+        known = given in _given_names() or given in _common_given_names()
+        if not introduced and (not known or n > 1):
+            continue  # a name repeated in full and never shortened is a company's or a title's ("Merrill Lynch")
+        if _named_as_an_organisation(given, surname, text):
+            continue
+        people.append(PersonName(given, surname, n))
+    return tuple(people)
+
+
+def _named_as_an_organisation(given: str, surname: str, text: str) -> bool:
+    """Written as organisations and places are: after "the" ("the Louvre Accord"), after an
+    organisation word and "of" ("Bank of Nova Scotia"), or before an organisation word, perhaps after
+    "and" ("Eli Lilly and Co", "Deutsche Babcock AG")."""
+    name = f"{given} {surname}"
+    organisations = _organisation_words()
+    at = text.find(name)
+    while at >= 0:
+        before = text[max(0, at - ROLE_REACH) : at].split()
+        if before and (before[-1] in ("the", "The") or len(before) > 1 and before[-1] == "of" and before[-2] in organisations):
+            return True
+        if _and_organisation().match(text, at + len(name)):
+            return True
+        at = text.find(name, at + len(name))
+    return False
+
+
+@lru_cache(maxsize=1)
+def _and_organisation() -> re.Pattern[str]:
+    return re.compile(rf",? (?:(?:and|&) )?(?:{'|'.join(map(re.escape, sorted(_organisation_words())))})\b")
+
+
+def _after_a_role(given: str, surname: str, text: str) -> bool:
+    """The name is written after a role or a title, perhaps with the organisation between: "analyst
+    Fred Leiner", "Prudential Bache analyst Fred Leiner", "Secretary of State Antony Blinken"."""
+    at = text.find(f"{given} {surname}")
+    roles = _person_roles()
+    for word in reversed(_WORD.findall(text, max(0, at - ROLE_REACH), at)[-ROLE_WORDS:]):
+        if word.lower() in roles:
+            return True
+        if word.islower() and word not in ("of", "the"):
+            return False
+    return False
 
 
 def _is_given_name(word: str, language: str = "en") -> bool:
@@ -289,13 +361,24 @@ def _looks_like_a_person(given: str, surname: str, language: str) -> bool:
     "Economic Commission" and "Australian Federal" are capitalised pairs too: common English words on
     either side are organisations and places far more often than people.
     """
-    if surname in _honorifics() or _word_frequency(surname, language) >= PERSON_WORD_ZIPF:
+    # English too: short wire items are often detected as another language ("Record April Three").
+    if surname in _honorifics() or max(_word_frequency(surname, language), _word_frequency(surname)) >= PERSON_WORD_ZIPF:
         return False
+    if any(part.islower() for part in given.split("-")[1:]):
+        return False  # "Luxembourg-based Clearstream", "London-listed Amstrad": an adjective
     return _is_given_name(given, language)
 
 
 def judge_link(
-    given: str, a: str, b: str, /, *, articles: Mapping[str, int], same_story: bool, aliases: NameAliases | None = None
+    given: str,
+    a: str,
+    b: str,
+    /,
+    *,
+    articles: Mapping[str, int],
+    same_story: bool,
+    aliases: NameAliases | None = None,
+    corpus: Mapping[str, int] | None = None,
 ) -> tuple[NameLink, ...]:
     """Grade two surnames written after one first name in different articles (DESIGN §3, across articles).
 
@@ -305,6 +388,10 @@ def judge_link(
     everything else is a proposal, and a pair whose rarer spelling is a real word or a common name
     (Horan/Horgan) is not even that. An alias pair whose canonical form neither article writes
     (Zelenskiy, Zelenskyy; the table says Zelensky) links both spellings to it.
+
+    `corpus` counts the stored articles that write each surname, whatever the first name (the
+    `name_forms` table): a spelling in no word list, written in at most one article, one edit from a
+    spelling many articles write ("Blinke" here, "Blinken" in 31) is linked on that evidence alone.
     """
     if a == b:
         return ()
@@ -320,18 +407,32 @@ def judge_link(
     evidence: LinkEvidence = "alias" if alias_canonical else "same_story" if same_story else "similar_spelling"
     if evidence == "similar_spelling" and _word_frequency(variant) >= RARE_ZIPF:
         return ()
-    linked = evidence == "alias" or (evidence == "same_story" and majority)
-    return (_link(given, variant, canonical, evidence, linked, counts, majority=majority),)
+    if evidence == "similar_spelling" and _spelt_so_by_the_corpus(variant, canonical, corpus or {}):
+        evidence = "corpus"
+    linked = evidence in ("alias", "corpus") or (evidence == "same_story" and majority)
+    return (_link(given, variant, canonical, evidence, linked, counts, majority=majority, corpus=corpus or {}),)
+
+
+def _spelt_so_by_the_corpus(variant: str, canonical: str, corpus: Mapping[str, int]) -> bool:
+    return (
+        corpus.get(canonical, 0) >= CORPUS_ARTICLES
+        and corpus.get(variant, 0) <= CORPUS_LONE_ARTICLES
+        and OSA.distance(variant, canonical) == 1
+        and _word_frequency(variant) == 0
+    )
 
 
 def _link(
     given: str, variant: str, canonical: str, evidence: LinkEvidence, linked: bool, articles: Counter[str],
-    *, majority: bool = True,
+    *, majority: bool = True, corpus: Mapping[str, int] | None = None,
 ) -> NameLink:
     tally = f"{given} {variant} in {articles[variant]} articles, {given} {canonical} in {articles[canonical]}"
+    if corpus:
+        tally += f"; {variant} in {corpus.get(variant, 0)} stored articles, {canonical} in {corpus.get(canonical, 0)}"
     reason = {
         "alias": "the alias table lists both",
         "same_story": "both spellings appear in articles of one story",
+        "corpus": f"{variant} is in no word list and the stored articles spell it {canonical}",
         "similar_spelling": "similar spelling only",
     }[evidence]
     outcome = "linked" if linked else "proposal only" + ("" if majority else ": no clear majority")
@@ -807,6 +908,17 @@ def _derived_endings() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _common_given_names() -> frozenset[str]:
     return frozenset(text.strip() for _, text in read_lines(shipped_path("common_given_names.txt")))
+
+
+@lru_cache(maxsize=1)
+def _person_roles() -> frozenset[str]:
+    roles = (text.strip() for _, text in read_lines(shipped_path("person_roles.txt")))
+    return frozenset(roles).union(title.lower() for title in _honorifics())
+
+
+@lru_cache(maxsize=1)
+def _given_names() -> frozenset[str]:
+    return frozenset(text.strip() for _, text in read_lines(shipped_path("given_names.txt")))
 
 
 @lru_cache(maxsize=1)

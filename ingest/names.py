@@ -728,7 +728,7 @@ def _guard(a: str, b: str, article: _Article) -> str | None:
         misplaced_apostrophe = short in article.possessive_only and person
         if not (long == short + "s" and misplaced_apostrophe):  # "Mr Ebber's" for "Mr Ebbers'"
             return "derived word or plural"
-    if language != "en" and len(os.path.commonprefix((a, b))) >= len(short) - INFLECTION_LENGTH:
+    if language != "en" and _inflected(a, b):
         return "inflected forms of one word or name (Grüne/Grünen, Таволга/Таволгу)"
     for masculine, feminine in _gendered_endings():
         for m, f in ((a, b), (b, a)):
@@ -752,6 +752,16 @@ def _guard(a: str, b: str, article: _Article) -> str | None:
     if given_a and given_b and not given_a & given_b:
         return "different first names"
     return None
+
+
+def _inflected(a: str, b: str) -> bool:
+    """The forms differ only in their endings: "Grüne"/"Grünen", "Таволга"/"Таволгу", "Putin"/"Putina".
+
+    A letter dropped before a shared last letter is a slip, not an ending ("Baerbok"/"Baerbock").
+    """
+    stem = len(os.path.commonprefix((a, b)))
+    end_a, end_b = a[stem:], b[stem:]
+    return max(len(end_a), len(end_b)) <= INFLECTION_LENGTH and (not end_a or not end_b or end_a[-1] != end_b[-1])
 
 
 def _inner_capital(form: str) -> bool:

@@ -868,20 +868,25 @@ def _foreign_words() -> dict[str, tuple[str, ...]]:
     """Word (lower case, accents dropped: "Petroleos" is "petróleos" as English copy writes it) ->
     the languages of `_FOREIGN_LANGUAGES` it is a word of, by FOREIGN_ZIPF and FOREIGN_MARGIN.
 
-    Loaded the first time an English article has a pair that needs it (about 1 s of CPU), never for
-    the many articles without one. wordfreq's small lists hold the words of Zipf 3 and up.
+    Loaded by the worker processes' forkserver (`load_word_frequencies`), else the first time an
+    English article has a pair that needs it. wordfreq's small lists (words of Zipf 3 and up) are read from its data files rather
+    than through its cached loaders, so that only this table stays in memory.
     """
-    from wordfreq import get_frequency_dict
+    import wordfreq
 
     english = _english_frequencies()
     found: dict[str, set[str]] = defaultdict(set)
     for language in _FOREIGN_LANGUAGES:
-        for word, frequency in get_frequency_dict(language, wordlist="small").items():
-            zipf = math.log10(frequency) + 9
-            plain = _without_accents(word)
-            english_zipf = math.log10(english[plain]) + 9 if plain in english else 0.0
-            if zipf >= FOREIGN_ZIPF and zipf - english_zipf >= FOREIGN_MARGIN:
-                found[plain].add(language)
+        buckets = wordfreq.read_cBpack(wordfreq.DATA_PATH / f"small_{language}.msgpack.gz")
+        for index, bucket in enumerate(buckets):  # bucket i: Zipf 9 - i/100
+            zipf = 9 - index / 100
+            if zipf < FOREIGN_ZIPF:
+                break
+            for word in bucket:
+                plain = _without_accents(word)
+                frequency = english.get(plain)
+                if frequency is None or zipf - (math.log10(frequency) + 9) >= FOREIGN_MARGIN:
+                    found[plain].add(language)
     interned: dict[frozenset[str], tuple[str, ...]] = {}
     return {word: interned.setdefault(frozenset(langs), tuple(sorted(langs))) for word, langs in found.items()}
 
@@ -898,9 +903,10 @@ def _wordfreq_languages() -> frozenset[str]:
 
 
 def load_word_frequencies() -> None:
-    """Load the English word frequencies now rather than at the first name checked (0.45 s of CPU),
-    so that processes forked afterwards share them."""
+    """Load the English word frequencies (0.45 s of CPU) and the foreign-name words (about 1 s, 100
+    MiB) now rather than at the first name checked, so that processes forked afterwards share them."""
     _english_frequencies()
+    _foreign_words()
 
 
 @lru_cache(maxsize=1)

@@ -654,17 +654,27 @@ def _bare_beside_full_name(variant: str, canonical: str, article: _Article) -> b
 
 def _in_foreign_name(form: str, text: str) -> bool:
     """The form is a word of another language, written beside another word of that same language."""
-    foreign = _foreign_words()
-    languages = foreign.get(_without_accents(form.lower()))
+    languages = _foreign_languages(form)
     if not languages:
         return False
     for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
         before = _WORD.findall(text, max(0, match.start() - 60), match.start())[-FOREIGN_WINDOW:]
         after = _WORD.findall(text, match.end(), match.end() + 60)[:FOREIGN_WINDOW]
-        for word in before + after:
-            if set(languages) & set(foreign.get(_without_accents(word.lower()), ())):
-                return True
+        if any(languages & _foreign_languages(word) for word in before + after):
+            return True
     return False
+
+
+def _foreign_languages(word: str) -> set[str]:
+    """The languages of `_FOREIGN_LANGUAGES` the word belongs to, by FOREIGN_ZIPF and FOREIGN_MARGIN."""
+    plain = _without_accents(word.lower())
+    english = _word_frequency(plain)
+    found = set()
+    for language, ranks in _foreign_words().items():
+        rank = ranks.get(plain)
+        if rank is not None and 9 - rank / 100 - english >= FOREIGN_MARGIN:
+            found.add(language)
+    return found
 
 
 def _own_full_name(variant: str, canonical: str, article: _Article) -> bool:
@@ -864,31 +874,26 @@ def _word_frequency(form: str, language: str = "en") -> float:
 
 
 @lru_cache(maxsize=1)
-def _foreign_words() -> dict[str, tuple[str, ...]]:
-    """Word (lower case, accents dropped: "Petroleos" is "petróleos" as English copy writes it) ->
-    the languages of `_FOREIGN_LANGUAGES` it is a word of, by FOREIGN_ZIPF and FOREIGN_MARGIN.
+def _foreign_words() -> dict[str, dict[str, int]]:
+    """Language of `_FOREIGN_LANGUAGES` -> its words of Zipf FOREIGN_ZIPF and up, each with its
+    wordfreq bucket (Zipf 9 - bucket/100), also written without accents ("petroleos" for "petróleos",
+    as English copy writes it).
 
     Loaded by the worker processes' forkserver (`load_word_frequencies`), else the first time an
-    English article has a pair that needs it. wordfreq's small lists (words of Zipf 3 and up) are read from its data files rather
-    than through its cached loaders, so that only this table stays in memory.
+    English article has a pair that needs it. wordfreq's small lists are read from its data files
+    rather than through its cached loaders, so that only these tables stay in memory.
     """
     import wordfreq
 
-    english = _english_frequencies()
-    found: dict[str, set[str]] = defaultdict(set)
+    cut = round((9 - FOREIGN_ZIPF) * 100) + 1
+    tables = {}
     for language in _FOREIGN_LANGUAGES:
-        buckets = wordfreq.read_cBpack(wordfreq.DATA_PATH / f"small_{language}.msgpack.gz")
-        for index, bucket in enumerate(buckets):  # bucket i: Zipf 9 - i/100
-            zipf = 9 - index / 100
-            if zipf < FOREIGN_ZIPF:
-                break
-            for word in bucket:
-                plain = _without_accents(word)
-                frequency = english.get(plain)
-                if frequency is None or zipf - (math.log10(frequency) + 9) >= FOREIGN_MARGIN:
-                    found[plain].add(language)
-    interned: dict[frozenset[str], tuple[str, ...]] = {}
-    return {word: interned.setdefault(frozenset(langs), tuple(sorted(langs))) for word, langs in found.items()}
+        buckets = wordfreq.read_cBpack(str(wordfreq.DATA_PATH / f"small_{language}.msgpack.gz"))[:cut]
+        ranks = {word: rank for rank, bucket in enumerate(buckets) for word in bucket}
+        for word in [word for word in ranks if not word.isascii()]:
+            ranks.setdefault(_without_accents(word), ranks[word])
+        tables[language] = ranks
+    return tables
 
 
 def _without_accents(word: str) -> str:

@@ -104,12 +104,21 @@ def add_person_names(
     )
     with registered(con, arrow_person_names=table):
         con.execute("INSERT INTO article_names BY NAME SELECT * FROM arrow_person_names")
-        if count_forms:
+        if count_forms:  # an UPDATE and an INSERT, not ON CONFLICT: a DuckLake table has no key to conflict on
+            con.execute(
+                """
+                UPDATE name_forms f SET articles = f.articles + n.articles
+                FROM (SELECT surname AS form, count(DISTINCT article_id) AS articles
+                      FROM arrow_person_names GROUP BY surname) n
+                WHERE f.form = n.form
+                """
+            )
             con.execute(
                 """
                 INSERT INTO name_forms
-                SELECT surname, count(DISTINCT article_id) FROM arrow_person_names GROUP BY surname
-                ON CONFLICT (form) DO UPDATE SET articles = name_forms.articles + excluded.articles
+                SELECT surname, count(DISTINCT article_id) FROM arrow_person_names p
+                WHERE NOT EXISTS (SELECT 1 FROM name_forms f WHERE f.form = p.surname)
+                GROUP BY surname
                 """
             )
 

@@ -40,6 +40,8 @@ except ImportError:
 sys.path.insert(0, str(REPO))
 
 from ingest.feeds import parse_feed  # noqa: E402
+from ingest.fingerprint import words  # noqa: E402
+from ingest.language import declared_language, detect_language  # noqa: E402
 from ingest.names import read_names  # noqa: E402
 from ingest.parse import ParsedItem, parse_item  # noqa: E402
 from ingest.records import NameVariant, RawItem  # noqa: E402
@@ -54,6 +56,7 @@ class Text:
     corpus: str  # bbc, reuters, feeds
     file: str  # where in the corpus: "sport/486.txt", "reut2-000/5", "rss-parser__guardian.rss#3"
     texts: tuple[str, ...]  # title, then paragraphs
+    language: str | None  # as the pipeline has it: declared, else detected
 
 
 @dataclass(frozen=True)
@@ -108,14 +111,22 @@ def feed_texts() -> Iterator[Text]:
         _, items = parse_feed(raw, received_at=received)
         for n, item in enumerate(items):
             if isinstance(item, ParsedItem):
-                yield Text("feeds", f"{path.name}#{n}", (item.article.title, *item.article.paragraphs))
+                yield _text("feeds", f"{path.name}#{n}", item)
 
 
 def _parsed(corpus: str, file: str, data: bytes, suffix: str) -> Iterator[Text]:
     raw = RawItem("file", file, file, data, suffix)
     for item in parse_item(raw):
         if isinstance(item, ParsedItem):
-            yield Text(corpus, file, (item.article.title, *item.article.paragraphs))
+            yield _text(corpus, file, item)
+
+
+def _text(corpus: str, file: str, item: ParsedItem) -> Text:
+    """The article's texts and its language, found the way `ingest.batch.build_article` finds it."""
+    texts = (item.article.title, *item.article.paragraphs)
+    detected = detect_language("\n".join(texts), words=words(item.article.paragraphs))
+    language = declared_language(item.article.language) or (detected[0] if detected else None)
+    return Text(corpus, file, texts, language)
 
 
 SOURCES = {"bbc": bbc_texts, "reuters": reuters_texts, "feeds": feed_texts}
@@ -123,7 +134,7 @@ SOURCES = {"bbc": bbc_texts, "reuters": reuters_texts, "feeds": feed_texts}
 
 def distinct(texts: Iterator[Text]) -> Iterator[Text]:
     """Each text once: byte-identical copies (98 BBC pairs, Reuters repeats) would count a pair twice."""
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[str, ...]] = set()  # the texts: one article read twice is one article
     for text in texts:
         if text.texts not in seen:
             seen.add(text.texts)
@@ -141,15 +152,28 @@ def read_labels(path: Path) -> dict[tuple[str, str, frozenset[str]], Label]:
         }
 
 
-def score(texts: Iterator[Text], labels: dict[tuple[str, str, frozenset[str]], Label]) -> tuple[Score, list[tuple[Text, NameVariant]]]:
-    """The scores, and the findings the labelled set does not hold (to be labelled)."""
+@dataclass
+class Errors:
+    """What to read when the figures fall short: typos not found, and findings that are wrong."""
+
+    missed: list[tuple[str, str, Label]]  # (corpus, file, label) of real typos found neither way
+    wrong: list[tuple[Text, NameVariant, str]]  # (text, finding, its label) of wrong repairs and proposals
+
+
+def score(
+    texts: Iterator[Text], labels: dict[tuple[str, str, frozenset[str]], Label], errors: Errors | None = None
+) -> tuple[Score, list[tuple[Text, NameVariant]]]:
+    """The scores, and the findings the labelled set does not hold (to be labelled).
+
+    With `errors`, the missed typos and the wrong findings are listed in it too.
+    """
     result = Score()
     found_pairs: dict[tuple[str, str, frozenset[str]], NameVariant] = {}
     unlabelled: list[tuple[Text, NameVariant]] = []
     corpora = set()
     for text in texts:
         corpora.add(text.corpus)
-        for variant in read_names(text.texts).variants:
+        for variant in read_names(text.texts, language=text.language).variants:
             key = (text.corpus, text.file, frozenset((variant.variant, variant.canonical)))
             label = labels.get(key)
             if label is None:
@@ -158,6 +182,8 @@ def score(texts: Iterator[Text], labels: dict[tuple[str, str, frozenset[str]], L
                 result.unsure += 1
                 continue
             right = label is not None and label.label == "typo"
+            if errors is not None and (not right or variant.applied and label is not None and label.variant != variant.variant):
+                errors.wrong.append((text, variant, label.label if label else "unlabelled"))
             if variant.applied:
                 result.applied += 1
                 result.applied_ok += right and label is not None and label.variant == variant.variant
@@ -176,6 +202,8 @@ def score(texts: Iterator[Text], labels: dict[tuple[str, str, frozenset[str]], L
         if variant is not None:
             result.found += 1
             result.applied_right += variant.applied and variant.variant == label.variant
+        elif errors is not None:
+            errors.missed.append((key[0], key[1], label))
     return result, unlabelled
 
 
@@ -214,7 +242,7 @@ def write_candidates(path: Path, texts: Iterator[Text], labels: dict[tuple[str, 
     """Pairs the code or the looser matcher finds that the set does not label yet, with context."""
     rows = []
     for text in texts:
-        found = {(v.variant, v.canonical): v for v in read_names(text.texts).variants}
+        found = {(v.variant, v.canonical): v for v in read_names(text.texts, language=text.language).variants}
         pairs = set(found) | loose_pairs(text.texts)
         for a, b in sorted(pairs):
             if (text.corpus, text.file, frozenset((a, b))) in labels or (b, a) in found and (a, b) not in found:
@@ -233,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--candidates", type=Path, help="write unlabelled candidate pairs here instead of scoring")
     parser.add_argument("--corpus", choices=sorted(SOURCES), action="append", help="default: all three")
+    parser.add_argument("--errors", action="store_true", help="list the missed typos and the wrong findings too")
     args = parser.parse_args(argv)
     labels = read_labels(args.labels) if args.labels.exists() else {}
     chosen = args.corpus or sorted(SOURCES)
@@ -240,8 +269,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.candidates:
         print(f"{write_candidates(args.candidates, texts, labels)} candidate pairs written to {args.candidates}")
         return 0
-    result, unlabelled = score(texts, labels)
+    errors = Errors([], []) if args.errors else None
+    result, unlabelled = score(texts, labels, errors)
     print("\n".join(result.lines()))
+    if errors is not None:
+        print(f"missed typos: {len(errors.missed)}")
+        for corpus, file, label in errors.missed:
+            print(f"  {corpus} {file}: {label.variant} -> {label.canonical}")
+        print(f"wrong findings: {len(errors.wrong)}")
+        for text, variant, label_name in errors.wrong:
+            how = "applied" if variant.applied else "proposal"
+            print(f"  {text.corpus} {text.file}: {variant.variant} -> {variant.canonical} ({how}, labelled {label_name}): {variant.detail}")
     print(f"findings not in the labelled set (counted wrong): {len(unlabelled)}")
     for text, variant in unlabelled[:20]:
         print(f"  {text.corpus} {text.file}: {variant.variant} -> {variant.canonical} ({'applied' if variant.applied else 'proposal'})")

@@ -126,12 +126,16 @@ def _document(raw: RawItem, parsed: ParsedItem, aliases: NameAliases | None) -> 
 
 def build_article(parsed: ParsedArticle, /, *, aliases: NameAliases | None = None) -> Article:
     """Repair names, tag agencies and fingerprint one parsed article."""
-    names = read_names((parsed.title, *parsed.paragraphs), aliases=aliases)
+    # The language comes first: the name rules read its word frequencies. A name repair changes no
+    # language, so the words are scanned again only when a repair changed them.
+    body_words = words(parsed.paragraphs)
+    language, language_source, language_confidence = _language(parsed, parsed.title, parsed.paragraphs, body_words)
+    names = read_names((parsed.title, *parsed.paragraphs), aliases=aliases, language=language)
     variants = names.variants
     title = apply_name_repairs(parsed.title, variants)
     paragraphs = tuple(apply_name_repairs(p, variants) for p in parsed.paragraphs)
-    body_words = words(paragraphs)
-    language, language_source, language_confidence = _language(parsed, title, paragraphs, body_words)
+    if paragraphs != parsed.paragraphs:
+        body_words = words(paragraphs)
     tags = tag_agencies(paragraphs, title=title, dateline=parsed.dateline, credit=parsed.credit,
                         words=words((title,)) + body_words)
     return Article(

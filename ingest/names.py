@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +56,27 @@ MISSPELLING_ZIPF = 2.0  # ... provided it is rarer than this ("feburary" 1.88, "
 # A word this common ("aviation" 3.6, "august" 5.1) is what a once-written non-word one edit away meant.
 COMMON_CANONICAL_ZIPF = 3.0
 MAJORITY = 2  # the canonical form must occur at least this many times as often as the variant
+# Across articles: a spelling this many stored articles write is the corpus's spelling, and one that
+# at most CORPUS_LONE_ARTICLES write (the article at hand) is a slip for it, when it is no word.
+CORPUS_ARTICLES = 5
+CORPUS_LONE_ARTICLES = 1
+# A word of a language news names often come from (this common there, and clearly more common there
+# than in English: "graan" 3.7 in Dutch, "compagnia" 5.0 in Italian, "petroleos" once its accent is
+# dropped), written beside another word of that language ("Graan Elevator Mij", "Petroleos de
+# Venezuela"), is part of a foreign name, not a slip for the English word one edit away ("Grain").
+# Alone among English words it may well be a slip ("Japanse" is Dutch, and a typo for "Japanese").
+FOREIGN_ZIPF = 3.0
+FOREIGN_MARGIN = 1.5  # Zipf points above the English frequency
+FOREIGN_WINDOW = 2  # words either side of the form
+_FOREIGN_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl", "cs", "sl")
+# Outside English, forms that differ only in this many last letters are inflections of one word or
+# name (German "Grüne"/"Grünen", Russian "Таволга"/"Таволгу"), not slips. English inflections are
+# in derived_word_endings.txt.
+INFLECTION_LENGTH = 2
+ROLE_WORDS = 4  # words looked at before a name for a role ("Chancellor of the Exchequer Nigel Lawson")
+ROLE_REACH = 60  # characters that hold them
+# A part after a hyphen this short is a given-name syllable ("Dae-jung", "Dae-joong"), not a surname.
+SYLLABLE_LENGTH = 4
 
 # Words that start with anything but an ASCII lower-case letter: the only ones that can be names.
 _CAPITALISED_WORD = TextPattern(r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]*(?:[-'’][^\W\d_]+)*")
@@ -69,6 +92,8 @@ _ENGLISH_FUNCTION_WORDS = re.compile(r"\b(?:the|of|and|to|for|is|on|that|said|wi
 _ENGLISH_SHARE = 0.02
 _ENGLISH_SAMPLE = 800  # characters: the first paragraphs tell the language
 _ENGLISH_CHECK_WORDS = 20  # shorter texts are taken as English: too few words to tell
+_WORD = re.compile(r"[^\W\d_]+")
+_LEADING_CAPITALS = re.compile(r"^[A-Z]+(?=[A-Z][a-z])")  # the "M" of "MCorp", the "LD" of "LDBrinkman"
 
 
 class _Occurrence(NamedTuple):  # a tuple: an article has dozens, and a frozen dataclass is slow to build
@@ -108,14 +133,22 @@ class _Article:
     possessive_only: set[str]  # forms written only as possessives
     headline_only: set[str]  # forms only in an all-caps headline: evidence for a spelling, never rewritten
     aliases: NameAliases
+    language: str = "en"  # whose word frequencies tell words from names
 
 
-def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -> NameReading:
+def read_names(
+    texts: Sequence[str], /, *, aliases: NameAliases | None = None, language: str | None = None
+) -> NameReading:
     """Variants and person names of an article (title, then paragraphs), from one scan of its words.
 
     The texts are scanned joined by blank lines: a word after a line break opens a sentence and has
     no name part before it, exactly as at the start of a text of its own. Never raises: a name
     judgment is worth less than the article, so a failure costs that judgment and is counted.
+
+    `language` (ISO 639-1) is the article's: its word frequencies tell words from names ("Grünen" is
+    a German word, not a slip for "Grüne"). A language without word frequencies gets no variants;
+    unknown (None), the text is judged as English when it reads as English. Scripts without capital
+    letters (Arabic, Chinese, Thai, Hebrew) have no capitalised words, so no names are read at all.
     """
     try:
         text = "\n\n".join(texts)
@@ -123,8 +156,8 @@ def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -
         table = aliases if aliases is not None else load_name_aliases()
         variants: tuple[NameVariant, ...] = ()
         failures = 0
-        # The word-frequency guards are English: elsewhere a similar pair is an inflection (Grüne/Grünen).
-        if _looks_english(text):
+        lexicon = _lexicon(language, text)
+        if lexicon is not None and occurrences:
             # A wire headline in capitals ("HAWKEYE BANCORP EXCHANGE OFFER EXPIRES") spells the names
             # too; its ticker symbols ("<HWKB>") are not words.
             headline = texts[0] if texts and texts[0].isupper() else ""
@@ -132,12 +165,13 @@ def read_names(texts: Sequence[str], /, *, aliases: NameAliases | None = None) -
             counts = Counter(occ.form for occ in occurrences if not occ.table)
             counts.update(headline_forms)
             named = {occ.form for occ in occurrences if not occ.sentence_start}.union(headline_forms)
-            pairs = _candidate_pairs(counts, named, table)
+            pairs = _candidate_pairs(counts, named, table, lexicon)
             if pairs:  # most articles have none: the context of each form is gathered only for those that do
-                article = _article(text, occurrences, counts, headline_forms, table)
+                article = _article(text, occurrences, counts, headline_forms, table, lexicon)
                 variants, failures = _variants(article, pairs)
         repaired = {variant.variant: variant.canonical for variant in variants if variant.applied}
-        return NameReading(variants, _persons(occurrences, repaired), failures)
+        people_language = lexicon if lexicon is not None else "en"  # no frequencies of its own: English still tells words
+        return NameReading(variants, _persons(occurrences, repaired, people_language, text), failures)
     except Exception:  # noqa: BLE001 - DESIGN §3: a failed name judgment never costs the article
         return NameReading((), (), failures=1)
 
@@ -147,12 +181,20 @@ def find_name_variants(texts: Sequence[str], /, *, aliases: NameAliases | None =
     return read_names(texts, aliases=aliases).variants
 
 
+def _lexicon(language: str | None, text: str) -> str | None:
+    """The language whose word frequencies judge the article's names, or None when there is none."""
+    if language is None:
+        return "en" if _looks_english(text) else None
+    return language if language == "en" or language in _wordfreq_languages() else None
+
+
 def _article(
     text: str,
     occurrences: list[_Occurrence],
     counts: Counter[str],
     headline_forms: list[str],
     aliases: NameAliases,
+    language: str,
 ) -> _Article:
     givens: dict[str, Counter[str]] = defaultdict(Counter)
     after: dict[str, Counter[str]] = defaultdict(Counter)
@@ -171,7 +213,7 @@ def _article(
         possessive[occ.form] += occ.possessive
     headline_only = {form for form in headline_forms if counts[form] == headline_forms.count(form)}
     possessive_only = {form for form, n in possessive.items() if n and n == counts[form]}
-    return _Article(text, counts, givens, after, honorific, possessive_only, headline_only, aliases)
+    return _Article(text, counts, givens, after, honorific, possessive_only, headline_only, aliases, language)
 
 
 def _variants(article: _Article, pairs: set[tuple[str, str]]) -> tuple[tuple[NameVariant, ...], int]:
@@ -188,19 +230,23 @@ def _variants(article: _Article, pairs: set[tuple[str, str]]) -> tuple[tuple[Nam
             key = (variant.variant, variant.canonical)
             if key not in found or _strength(variant) > _strength(found[key]):
                 found[key] = variant
-    return _closest(found.values(), article.counts), failures
+    return _closest(found.values(), article.counts, article.language), failures
 
 
-def _closest(variants: Iterable[NameVariant], counts: Counter[str]) -> tuple[NameVariant, ...]:
+def _closest(variants: Iterable[NameVariant], counts: Counter[str], language: str) -> tuple[NameVariant, ...]:
     """One canonical form per variant: "Venezulean" is Venezuelan, not Venezuela, though both are near.
 
-    The strongest judgment wins, then the nearer spelling, then the more frequent form.
+    The strongest judgment wins, then the nearer spelling, then a common word over a name ("Portuguse"
+    is Portuguese, not the "Portugues" of "Banco Portugues"), then the more frequent form.
     """
+    def rank(variant: NameVariant) -> tuple[tuple[bool, int], int, bool, int]:
+        common = _word_frequency(variant.canonical, language) >= COMMON_CANONICAL_ZIPF
+        return _strength(variant), -OSA.distance(variant.variant, variant.canonical), common, counts[variant.canonical]
+
     best: dict[str, NameVariant] = {}
     for variant in variants:
-        rank = (_strength(variant), -OSA.distance(variant.variant, variant.canonical), counts[variant.canonical])
         kept = best.get(variant.variant)
-        if kept is None or rank > (_strength(kept), -OSA.distance(kept.variant, kept.canonical), counts[kept.canonical]):
+        if kept is None or rank(variant) > rank(kept):
             best[variant.variant] = variant
     return tuple(sorted(best.values(), key=lambda v: (v.variant, v.canonical)))
 
@@ -217,45 +263,122 @@ _EVIDENCE_ORDER: tuple[NameEvidence, ...] = (
 
 def person_names(texts: Sequence[str], /) -> tuple[PersonName, ...]:
     """Surnames written right after a first name, with how often: what cross-article links compare."""
-    return _persons(_occurrences("\n\n".join(texts)), {})
+    text = "\n\n".join(texts)
+    return _persons(_occurrences(text), {}, "en", text)
 
 
-def _persons(occurrences: list[_Occurrence], repaired: Mapping[str, str]) -> tuple[PersonName, ...]:
-    """First name and surname pairs, leaving out organisations ("Turner Broadcasting", "Amoco Corp")
-    and pairs followed by a further capitalised word ("Gulf Cooperation Council")."""
+def _persons(
+    occurrences: list[_Occurrence], repaired: Mapping[str, str], language: str, text: str
+) -> tuple[PersonName, ...]:
+    """First name and surname pairs that name people.
+
+    Left out: organisations ("Turner Broadcasting", "Amoco Corp"), pairs followed by a further
+    capitalised word ("Gulf Cooperation Council"), and pairs written after "the" ("the Louvre
+    Accord", "the Curzon Mayfair cinema"). A pair is a person when its first name is a known given
+    name, or when the first name is no common word and the person is written as people are in news:
+    after a title ("President Kenneth Kaunda") or by the surname alone elsewhere ("Mr Androsch",
+    "Androsch said"). Companies and places are seldom either ("Wells Fargo", "Porto Cervo").
+    """
     organisations = _organisation_words()
     counts: Counter[tuple[str, str]] = Counter()
+    titled: set[tuple[str, str]] = set()
+    companies: set[tuple[str, str]] = set()  # pairs written before an organisation word somewhere
+    alone = {occ.form for occ in occurrences if occ.given is None}
     for i, occ in enumerate(occurrences):
-        if not occ.given or len(occ.form) < MIN_FORM_LENGTH or occ.form in organisations or occ.given in organisations:
+        if (
+            not occ.given or occ.table or len(occ.form) < MIN_FORM_LENGTH
+            or occ.form in organisations or occ.given in organisations
+        ):
             continue
         following = occurrences[i + 1] if i + 1 < len(occurrences) else None
+        pair = (repaired.get(occ.given, occ.given), repaired.get(occ.form, occ.form))
         if following is not None and following.given == occ.form:
+            if following.form in organisations:
+                companies.add(pair)  # "Merrill Lynch Canada Inc" makes "Merrill Lynch" a company everywhere
             continue  # a longer run ("Drexel Burnham Lambert", "Karl Otto Poehl"): its last two words name a person
-        counts[(repaired.get(occ.given, occ.given), repaired.get(occ.form, occ.form))] += 1
-    return tuple(
-        PersonName(given, surname, n)
-        for (given, surname), n in sorted(counts.items())
-        if _looks_like_a_person(given, surname)
-    )
+        counts[pair] += 1
+        if i and occurrences[i - 1].honorific:
+            titled.add(pair)
+    people = []
+    for (given, surname), n in sorted(counts.items()):
+        if (given, surname) in companies or not _looks_like_a_person(given, surname, language):
+            continue
+        # A surname alone elsewhere ("Androsch said") tells a person, unless it is a common word or place
+        # on its own ("Plunging Tokyo" beside "Tokyo").
+        alone_as_surname = surname in alone and _word_frequency(surname, language) < COMMON_WORD_ZIPF
+        introduced = (given, surname) in titled or alone_as_surname or _after_a_role(given, surname, text)
+        known = given in _given_names() or given in _common_given_names()
+        if not introduced and (not known or n > 1):
+            continue  # a name repeated in full and never shortened is a company's or a title's ("Merrill Lynch")
+        if _named_as_an_organisation(given, surname, text):
+            continue
+        people.append(PersonName(given, surname, n))
+    return tuple(people)
 
 
-def _is_given_name(word: str) -> bool:
-    return word in _common_given_names() or _word_frequency(word) < PERSON_WORD_ZIPF
+def _named_as_an_organisation(given: str, surname: str, text: str) -> bool:
+    """Written as organisations and places are: after "the" ("the Louvre Accord"), after an
+    organisation word and "of" ("Bank of Nova Scotia"), or before an organisation word, perhaps after
+    "and" ("Eli Lilly and Co", "Deutsche Babcock AG")."""
+    name = f"{given} {surname}"
+    organisations = _organisation_words()
+    at = text.find(name)
+    while at >= 0:
+        before = text[max(0, at - ROLE_REACH) : at].split()
+        if before and (before[-1] in ("the", "The") or len(before) > 1 and before[-1] == "of" and before[-2] in organisations):
+            return True
+        if _and_organisation().match(text, at + len(name)):
+            return True
+        at = text.find(name, at + len(name))
+    return False
 
 
-def _looks_like_a_person(given: str, surname: str) -> bool:
+@lru_cache(maxsize=1)
+def _and_organisation() -> re.Pattern[str]:
+    return re.compile(rf",? (?:(?:and|&) )?(?:{'|'.join(map(re.escape, sorted(_organisation_words())))})\b")
+
+
+def _after_a_role(given: str, surname: str, text: str) -> bool:
+    """The name is written after a role or a title, perhaps with the organisation between: "analyst
+    Fred Leiner", "Prudential Bache analyst Fred Leiner", "Secretary of State Antony Blinken"."""
+    at = text.find(f"{given} {surname}")
+    roles = _person_roles()
+    for word in reversed(_WORD.findall(text, max(0, at - ROLE_REACH), at)[-ROLE_WORDS:]):
+        if word.lower() in roles:
+            return True
+        if word.islower() and word not in ("of", "the"):
+            return False
+    return False
+
+
+def _is_given_name(word: str, language: str = "en") -> bool:
+    return word in _common_given_names() or _word_frequency(word, language) < PERSON_WORD_ZIPF
+
+
+def _looks_like_a_person(given: str, surname: str, language: str) -> bool:
     """A rare word or a known first name before a surname that is not a common word.
 
     "Economic Commission" and "Australian Federal" are capitalised pairs too: common English words on
     either side are organisations and places far more often than people.
     """
-    if surname in _honorifics() or _word_frequency(surname) >= PERSON_WORD_ZIPF:
+    # English too: short wire items are often detected as another language ("Record April Three").
+    if surname in _honorifics() or max(_word_frequency(surname, language), _word_frequency(surname)) >= PERSON_WORD_ZIPF:
         return False
-    return given in _common_given_names() or _word_frequency(given) < PERSON_WORD_ZIPF
+    if any(part.islower() for part in given.split("-")[1:]):
+        return False  # "Luxembourg-based Clearstream", "London-listed Amstrad": an adjective
+    return _is_given_name(given, language)
 
 
 def judge_link(
-    given: str, a: str, b: str, /, *, articles: Mapping[str, int], same_story: bool, aliases: NameAliases | None = None
+    given: str,
+    a: str,
+    b: str,
+    /,
+    *,
+    articles: Mapping[str, int],
+    same_story: bool,
+    aliases: NameAliases | None = None,
+    corpus: Mapping[str, int] | None = None,
 ) -> tuple[NameLink, ...]:
     """Grade two surnames written after one first name in different articles (DESIGN §3, across articles).
 
@@ -265,6 +388,10 @@ def judge_link(
     everything else is a proposal, and a pair whose rarer spelling is a real word or a common name
     (Horan/Horgan) is not even that. An alias pair whose canonical form neither article writes
     (Zelenskiy, Zelenskyy; the table says Zelensky) links both spellings to it.
+
+    `corpus` counts the stored articles that write each surname, whatever the first name (the
+    `name_forms` table): a spelling in no word list, written in at most one article, one edit from a
+    spelling many articles write ("Blinke" here, "Blinken" in 31) is linked on that evidence alone.
     """
     if a == b:
         return ()
@@ -280,18 +407,32 @@ def judge_link(
     evidence: LinkEvidence = "alias" if alias_canonical else "same_story" if same_story else "similar_spelling"
     if evidence == "similar_spelling" and _word_frequency(variant) >= RARE_ZIPF:
         return ()
-    linked = evidence == "alias" or (evidence == "same_story" and majority)
-    return (_link(given, variant, canonical, evidence, linked, counts, majority=majority),)
+    if evidence == "similar_spelling" and _spelt_so_by_the_corpus(variant, canonical, corpus or {}):
+        evidence = "corpus"
+    linked = evidence in ("alias", "corpus") or (evidence == "same_story" and majority)
+    return (_link(given, variant, canonical, evidence, linked, counts, majority=majority, corpus=corpus or {}),)
+
+
+def _spelt_so_by_the_corpus(variant: str, canonical: str, corpus: Mapping[str, int]) -> bool:
+    return (
+        corpus.get(canonical, 0) >= CORPUS_ARTICLES
+        and corpus.get(variant, 0) <= CORPUS_LONE_ARTICLES
+        and OSA.distance(variant, canonical) == 1
+        and _word_frequency(variant) == 0
+    )
 
 
 def _link(
     given: str, variant: str, canonical: str, evidence: LinkEvidence, linked: bool, articles: Counter[str],
-    *, majority: bool = True,
+    *, majority: bool = True, corpus: Mapping[str, int] | None = None,
 ) -> NameLink:
     tally = f"{given} {variant} in {articles[variant]} articles, {given} {canonical} in {articles[canonical]}"
+    if corpus:
+        tally += f"; {variant} in {corpus.get(variant, 0)} stored articles, {canonical} in {corpus.get(canonical, 0)}"
     reason = {
         "alias": "the alias table lists both",
         "same_story": "both spellings appear in articles of one story",
+        "corpus": f"{variant} is in no word list and the stored articles spell it {canonical}",
         "similar_spelling": "similar spelling only",
     }[evidence]
     outcome = "linked" if linked else "proposal only" + ("" if majority else ": no clear majority")
@@ -363,18 +504,22 @@ def _looks_english(text: str) -> bool:
     return words < _ENGLISH_CHECK_WORDS or len(_ENGLISH_FUNCTION_WORDS.findall(sample)) >= _ENGLISH_SHARE * words
 
 
-def _candidate_pairs(counts: Counter[str], named: set[str], aliases: NameAliases) -> set[tuple[str, str]]:
+def _candidate_pairs(
+    counts: Counter[str], named: set[str], aliases: NameAliases, language: str
+) -> set[tuple[str, str]]:
     """Pairs of forms within one edit (two for long forms; a transposition is one) that may be one name.
 
-    A common word written only where a sentence starts ("There", "Analysts") is a word, and is left
-    out before any distance is computed. Edit distances of all pairs come from one vectorised
-    rapidfuzz call; a Python loop over pairs was a third of the whole ingest time.
+    A common word written only where a sentence starts ("There", "Analysts") is a word, and is paired
+    only with forms that are in no word list, one edit away: those are that word misspelt
+    ("Offficials said", "Manufacturng output"). Edit distances come from vectorised rapidfuzz calls;
+    a Python loop over pairs was a third of the whole ingest time.
     """
-    forms = sorted(
-        form for form in counts
-        if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form)
-        and (form in named or _word_frequency(form) < PERSON_WORD_ZIPF)
-    )
+    forms: list[str] = []
+    words: list[str] = []
+    for form in sorted(counts):
+        if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form):
+            named_or_rare = form in named or _word_frequency(form, language) < PERSON_WORD_ZIPF
+            (forms if named_or_rare else words).append(form)
     pairs = set()
     if len(forms) > 1:
         distances = cdist(forms, forms, scorer=OSA.distance, score_cutoff=LONG_FORM_EDITS, dtype=np.int8)
@@ -383,6 +528,12 @@ def _candidate_pairs(counts: Counter[str], named: set[str], aliases: NameAliases
         for i, j in zip(rows[upper], columns[upper]):
             if _similar(forms[i], forms[j], int(distances[i, j])):
                 pairs.add((forms[i], forms[j]))
+    slips = [form for form in forms if _word_frequency(form, language) < RARE_ZIPF] if words else []
+    if slips:
+        distances = cdist(slips, words, scorer=OSA.distance, score_cutoff=SHORT_FORM_EDITS, dtype=np.int8)
+        for i, j in zip(*np.nonzero(distances <= SHORT_FORM_EDITS)):
+            if _similar(slips[i], words[j], SHORT_FORM_EDITS):
+                pairs.add((min(slips[i], words[j]), max(slips[i], words[j])))
     by_canonical: dict[str, list[str]] = defaultdict(list)
     for form in forms:
         if form in aliases.canonical_of:
@@ -420,23 +571,30 @@ def _judge(a: str, b: str, article: _Article) -> tuple[NameVariant, ...]:
         evidence = "alias"
     elif _shared(article.following, a, b, article.aliases):
         evidence = "same_neighbour"
-    elif _titled_beside_full_name(variant, canonical, article) and min(map(_word_frequency, (a, b))) < NAME_ZIPF:
+    elif _titled_beside_full_name(variant, canonical, article) and min(
+        _word_frequency(a, article.language), _word_frequency(b, article.language)
+    ) < NAME_ZIPF:
         evidence = "honorific_full_name"
     elif a.startswith(b) or b.startswith(a):
         evidence = "truncation"
-    elif _lone_slip(variant, canonical, counts) and not _own_full_name(variant, canonical, article):
+    elif _lone_slip(variant, canonical, counts, article.language) and not _own_full_name(variant, canonical, article):
         evidence = "lone_slip"
     else:
         evidence = "similar_spelling"
-    if alias_canonical is None and _is_word(variant, canonical):
-        if evidence not in _PERSON_CONTEXT:
-            return ()  # a real word or name (Horan/Horgan), and no first name or title says it is this person
+    if alias_canonical is None and _misspelt_majority(variant, canonical, article):
+        variant, canonical, majority = canonical, variant, False  # a proposal: which spelling is right is unclear
+    elif alias_canonical is None and (
+        _is_word(variant, canonical, article.language)
+        or article.language == "en" and _in_foreign_name(variant, article.text)
+    ):
+        if evidence not in _CONTEXT and not _bare_beside_full_name(variant, canonical, article):
+            return ()  # a real word or name (Horan/Horgan), and no first name, title or neighbour says it is this one
         if re.search(rf"(?<![\w-]){re.escape(variant.lower())}(?![\w-])", article.text):
             return ()  # the article writes the variant as a word of its own: rewriting it would change a word
     return (_variant(variant, canonical, evidence, majority, counts, shared),)
 
 
-def _lone_slip(variant: str, canonical: str, counts: Counter[str]) -> bool:
+def _lone_slip(variant: str, canonical: str, counts: Counter[str], language: str) -> bool:
     """A form written once that is no English word, one edit from a form written more often or from a
     common English word the article also writes ("Treassury" beside "Treasury", "Avaition" beside the
     headline's "AVIATION").
@@ -446,23 +604,77 @@ def _lone_slip(variant: str, canonical: str, counts: Counter[str]) -> bool:
     """
     return (
         counts[variant] == 1
-        and (counts[canonical] >= 2 or _word_frequency(canonical) >= COMMON_CANONICAL_ZIPF)
+        and (counts[canonical] >= 2 or _word_frequency(canonical, language) >= COMMON_CANONICAL_ZIPF)
         and OSA.distance(variant, canonical) == 1
         and not any(c.isupper() for c in variant[1:])
-        and _word_frequency(variant) == 0  # not even a listed misspelling: Liffe, Centraal and Nottm are listed
+        and _word_frequency(variant, language) == 0  # not even a listed misspelling: Liffe, Centraal and Nottm are
     )
 
 
-def _is_word(variant: str, canonical: str) -> bool:
+def _is_word(variant: str, canonical: str, language: str) -> bool:
     """Whether the variant is a word of its own rather than a misspelling of the canonical form.
 
     Word lists hold common misspellings too ("febuary" 2.0, "intergrated" 1.9), far below the word
-    they misspell ("february" 5.0): a form that rare beside its look-alike is a slip, not a word.
+    they misspell ("february" 5.0): a form that rare beside its look-alike is a slip, not a word. In
+    English news, a word common in a language names come from ("Graan", "Cereais") is a word too.
     """
-    frequency = _word_frequency(variant)
+    frequency = _word_frequency(variant, language)
     if frequency >= MISSPELLING_ZIPF:
         return True  # listed misspellings stay rarer than this; foreign words in names do not ("Groupe" 2.5)
-    return frequency >= RARE_ZIPF and _word_frequency(canonical) - frequency < MISSPELLING_GAP
+    return frequency >= RARE_ZIPF and _word_frequency(canonical, language) - frequency < MISSPELLING_GAP
+
+
+def _misspelt_majority(variant: str, canonical: str, article: _Article) -> bool:
+    """The more frequent form is in no word list, and the other is a rare listed name one edit away:
+    the article repeats a misspelling ("Predergast" twice, "Lawrence Prendergast" once; "Penzoil")."""
+    rare_name = RARE_ZIPF <= _word_frequency(variant, article.language) < NAME_ZIPF
+    return rare_name and _word_frequency(canonical, article.language) == 0 and OSA.distance(variant, canonical) == 1
+
+
+def _bare_beside_full_name(variant: str, canonical: str, article: _Article) -> bool:
+    """The variant is a surname written once on its own, one edit from a surname the article writes
+    more often after a first name ("Schultz" beside "George Shultz"; "Hoffmann" beside "Dustin Hoffman").
+
+    A common word ("Czech" beside "Petr Cech") is not a surname on its own; a surname after an
+    initial ("M Horan" beside "Denis Horgan"), before another name part ("Upton Park") or in a list
+    of names ("Sheahan, Horan, O'Callaghan", a team sheet) is someone else's name.
+    """
+    return (
+        article.counts[variant] == 1
+        and article.counts[canonical] >= MAJORITY
+        and _word_frequency(variant, article.language) < COMMON_WORD_ZIPF
+        and variant not in article.givens
+        and not article.honorific[variant]
+        and not article.following.get(variant)
+        and any(_is_given_name(g, article.language) for g in article.givens.get(canonical, ()))
+        and OSA.distance(variant, canonical) == 1
+        and not re.search(rf"(?<![\w.])[A-Z]\.? {re.escape(variant)}(?![\w-])|(?<![\w-]){re.escape(variant)}, [A-Z]", article.text)
+    )
+
+
+def _in_foreign_name(form: str, text: str) -> bool:
+    """The form is a word of another language, written beside another word of that same language."""
+    languages = _foreign_languages(form)
+    if not languages:
+        return False
+    for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
+        before = _WORD.findall(text, max(0, match.start() - 60), match.start())[-FOREIGN_WINDOW:]
+        after = _WORD.findall(text, match.end(), match.end() + 60)[:FOREIGN_WINDOW]
+        if any(languages & _foreign_languages(word) for word in before + after):
+            return True
+    return False
+
+
+def _foreign_languages(word: str) -> set[str]:
+    """The languages of `_FOREIGN_LANGUAGES` the word belongs to, by FOREIGN_ZIPF and FOREIGN_MARGIN."""
+    plain = _without_accents(word.lower())
+    english = _word_frequency(plain)
+    found = set()
+    for language, ranks in _foreign_words().items():
+        rank = ranks.get(plain)
+        if rank is not None and 9 - rank / 100 - english >= FOREIGN_MARGIN:
+            found.add(language)
+    return found
 
 
 def _own_full_name(variant: str, canonical: str, article: _Article) -> bool:
@@ -483,8 +695,9 @@ def _titled_beside_full_name(variant: str, canonical: str, article: _Article) ->
     return bool((titled[variant] and given.get(canonical)) or (titled[canonical] and given.get(variant)))
 
 
-# What makes a real word ("Clark", "Preston") a slip for a name: it is written as a person's name.
-_PERSON_CONTEXT: frozenset[NameEvidence] = frozenset({"same_first_name", "honorific_full_name"})
+# What makes a real word ("Clark", "Preston", "Sante") a slip for a name: it is written as a person's
+# name, or beside the word the other spelling is written beside ("Sante Fe", "Santa Fe").
+_CONTEXT: frozenset[NameEvidence] = frozenset({"same_first_name", "honorific_full_name", "same_neighbour"})
 _APPLIED_WITH_MAJORITY: frozenset[NameEvidence] = frozenset(
     {"same_first_name", "same_neighbour", "honorific_full_name"}
 )
@@ -511,16 +724,22 @@ def _variant(
 def _guard(a: str, b: str, article: _Article) -> str | None:
     """Why two similar forms are known to be different names or words, or None."""
     short, long = sorted((a, b), key=len)
-    if a.lower() == b.lower():
-        return "same word in another case (house style, not a typo)"
+    if a.lower() == b.lower() or a.replace("-", "") == b.replace("-", ""):
+        return "same word in another case or hyphenation (house style, not a typo)"
+    if _LEADING_CAPITALS.sub("", long) == short or long.startswith(short) and _inner_capital(short):
+        return "a brand or a heading written with inner capitals (MCorp beside Corp, AvgPric), spelt on purpose"
+    language = article.language
     given = _shared(article.givens, a, b, article.aliases)
-    if min(_word_frequency(a), _word_frequency(b)) >= COMMON_WORD_ZIPF and not given & _common_given_names():
+    both_common = min(_word_frequency(a, language), _word_frequency(b, language)) >= COMMON_WORD_ZIPF
+    if both_common and "-" not in a + b and not given & _common_given_names():
         return "two common words (Minister/Ministry), not a misspelt name"
     if long.startswith(short) and long[len(short) :] in _derived_endings():
-        person = article.honorific[short] or any(_is_given_name(g) for g in article.givens.get(short, ()))
+        person = article.honorific[short] or any(_is_given_name(g, language) for g in article.givens.get(short, ()))
         misplaced_apostrophe = short in article.possessive_only and person
         if not (long == short + "s" and misplaced_apostrophe):  # "Mr Ebber's" for "Mr Ebbers'"
             return "derived word or plural"
+    if language != "en" and _inflected(a, b):
+        return "inflected forms of one word or name (Grüne/Grünen, Таволга/Таволгу)"
     for masculine, feminine in _gendered_endings():
         for m, f in ((a, b), (b, a)):
             if m.endswith(masculine) and f.endswith(feminine) and m[: len(m) - len(masculine)] == f[: len(f) - len(feminine)]:
@@ -529,16 +748,52 @@ def _guard(a: str, b: str, article: _Article) -> str | None:
         for p, d in ((a, b), (b, a)):
             if p.endswith(place_end) and d == p[: len(p) - len(place_end)] + demonym_end:
                 return "place and demonym"
-    if "-" in a and "-" in b and a.rsplit("-", 1)[0] == b.rsplit("-", 1)[0]:
-        return "different given-name syllables"
+    if "-" in a and "-" in b:
+        (head_a, tail_a), (head_b, tail_b) = a.rsplit("-", 1), b.rsplit("-", 1)
+        if head_a == head_b and max(len(tail_a), len(tail_b)) <= SYLLABLE_LENGTH:
+            return "different given-name syllables"
     if a in article.givens.get(b, ()) or b in article.givens.get(a, ()):
         return "first name and surname of one person (Jumardi Jukardi)"
+    if _first_name_only(a, article) and _surname_only(b, article) or _first_name_only(b, article) and _surname_only(a, article):
+        return "a first name and another person's surname (Kiichi Miyazawa, Mr Kiuchi)"
     spelt = article.aliases.canonical_of
-    given_a = {spelt.get(w, w) for w in article.givens.get(a, ()) if _is_given_name(w)}
-    given_b = {spelt.get(w, w) for w in article.givens.get(b, ()) if _is_given_name(w)}
+    given_a = {spelt.get(w, w) for w in article.givens.get(a, ()) if _is_given_name(w, language)}
+    given_b = {spelt.get(w, w) for w in article.givens.get(b, ()) if _is_given_name(w, language)}
     if given_a and given_b and not given_a & given_b:
         return "different first names"
     return None
+
+
+def _inflected(a: str, b: str) -> bool:
+    """The forms differ only in their endings: "Grüne"/"Grünen", "Таволга"/"Таволгу", "Putin"/"Putina".
+
+    A letter dropped before a shared last letter is a slip, not an ending ("Baerbok"/"Baerbock").
+    """
+    stem = len(os.path.commonprefix((a, b)))
+    end_a, end_b = a[stem:], b[stem:]
+    return max(len(end_a), len(end_b)) <= INFLECTION_LENGTH and (not end_a or not end_b or end_a[-1] != end_b[-1])
+
+
+def _inner_capital(form: str) -> bool:
+    """A capital inside a word ("MCorp", "AvgPric"), not one opening a hyphenated part ("Massy-Green")."""
+    return any(c.isupper() and form[i - 1].isalpha() for i, c in enumerate(form) if i)
+
+
+def _surname_only(form: str, article: _Article) -> bool:
+    """The form is written after a first name and never before another capitalised word or name."""
+    givens = article.givens.get(form, ())
+    return any(_is_given_name(g, article.language) for g in givens) and not article.following.get(form)
+
+
+def _first_name_only(form: str, article: _Article) -> bool:
+    """The form is written only as the first name of a surname, never after a first name itself."""
+    return form not in article.givens and any(
+        form in before and _is_surname(surname, article.language) for surname, before in article.givens.items()
+    )
+
+
+def _is_surname(form: str, language: str) -> bool:
+    return form not in _honorifics() and _word_frequency(form, language) < PERSON_WORD_ZIPF
 
 
 def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | None) -> tuple[str, str, bool]:
@@ -557,7 +812,7 @@ def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | 
     if counts[a] >= MAJORITY * counts[b] or counts[b] >= MAJORITY * counts[a]:
         canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
         return canonical, variant, True
-    frequency_a, frequency_b = _word_frequency(a), _word_frequency(b)
+    frequency_a, frequency_b = _word_frequency(a, article.language), _word_frequency(b, article.language)
     if min(frequency_a, frequency_b) == 0 and max(frequency_a, frequency_b) >= RARE_ZIPF and OSA.distance(a, b) == 1:
         # One form is a word or a known name, the other is in no word list: "Servcice" and "Service"
         # tie once each, and the slip is plain.
@@ -569,7 +824,7 @@ def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | 
     elif counts[a] != counts[b]:
         canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
     else:
-        canonical, variant = sorted((a, b), key=_word_frequency, reverse=True)
+        canonical, variant = sorted((a, b), key=lambda form: _word_frequency(form, article.language), reverse=True)
     return canonical, variant, False
 
 
@@ -602,26 +857,61 @@ def _alias_pair(a: str, b: str, aliases: NameAliases) -> str | None:
 
 
 @lru_cache(maxsize=65536)
-def _word_frequency(form: str) -> float:
-    """Zipf frequency of the form in English (0 = never seen; "bidet" 2.58; "life" 5.89).
+def _word_frequency(form: str, language: str = "en") -> float:
+    """Zipf frequency of the form in the language (0 = never seen; English "bidet" 2.58, "life" 5.89).
 
-    A plain ASCII word is looked up in wordfreq's table directly, which gives the same figure as
-    `zipf_frequency` (checked on 3,000 random words) without its per-call tokeniser: person names
-    made that lookup a tenth of the ingest time.
+    A plain ASCII word in English is looked up in wordfreq's table directly, which gives the same
+    figure as `zipf_frequency` (checked on 3,000 random words) without its per-call tokeniser:
+    person names made that lookup a tenth of the ingest time.
     """
     word = form.lower()
-    if word.isascii() and word.isalpha():
+    if language == "en" and word.isascii() and word.isalpha():
         frequency = _english_frequencies().get(word, 0.0)
         return round(math.log10(frequency) + 9, 2) if frequency > 0 else 0.0
     from wordfreq import zipf_frequency
 
-    return float(zipf_frequency(word, "en"))
+    return float(zipf_frequency(word, language))
+
+
+@lru_cache(maxsize=1)
+def _foreign_words() -> dict[str, dict[str, int]]:
+    """Language of `_FOREIGN_LANGUAGES` -> its words of Zipf FOREIGN_ZIPF and up, each with its
+    wordfreq bucket (Zipf 9 - bucket/100), also written without accents ("petroleos" for "petróleos",
+    as English copy writes it).
+
+    Loaded by the worker processes' forkserver (`load_word_frequencies`), else the first time an
+    English article has a pair that needs it. wordfreq's small lists are read from its data files
+    rather than through its cached loaders, so that only these tables stay in memory.
+    """
+    import wordfreq
+
+    cut = round((9 - FOREIGN_ZIPF) * 100) + 1
+    tables = {}
+    for language in _FOREIGN_LANGUAGES:
+        buckets = wordfreq.read_cBpack(str(wordfreq.DATA_PATH / f"small_{language}.msgpack.gz"))[:cut]
+        ranks = {word: rank for rank, bucket in enumerate(buckets) for word in bucket}
+        for word in [word for word in ranks if not word.isascii()]:
+            ranks.setdefault(_without_accents(word), ranks[word])
+        tables[language] = ranks
+    return tables
+
+
+def _without_accents(word: str) -> str:
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii") if not word.isascii() else word
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    return frozenset(available_languages())
 
 
 def load_word_frequencies() -> None:
-    """Load the English word frequencies now rather than at the first name checked (0.45 s of CPU),
-    so that processes forked afterwards share them."""
+    """Load the English word frequencies (0.45 s of CPU) and the foreign-name words (about 1 s, 100
+    MiB) now rather than at the first name checked, so that processes forked afterwards share them."""
     _english_frequencies()
+    _foreign_words()
 
 
 @lru_cache(maxsize=1)
@@ -639,6 +929,17 @@ def _derived_endings() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _common_given_names() -> frozenset[str]:
     return frozenset(text.strip() for _, text in read_lines(shipped_path("common_given_names.txt")))
+
+
+@lru_cache(maxsize=1)
+def _person_roles() -> frozenset[str]:
+    roles = (text.strip() for _, text in read_lines(shipped_path("person_roles.txt")))
+    return frozenset(roles).union(title.lower() for title in _honorifics())
+
+
+@lru_cache(maxsize=1)
+def _given_names() -> frozenset[str]:
+    return frozenset(text.strip() for _, text in read_lines(shipped_path("given_names.txt")))
 
 
 @lru_cache(maxsize=1)

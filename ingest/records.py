@@ -18,7 +18,7 @@ AgencyRole = Literal["dateline", "credit", "cited", "image_credit", "mention"]
 NameEvidence = Literal[
     "same_first_name", "alias", "same_neighbour", "honorific_full_name", "lone_slip", "truncation", "similar_spelling"
 ]
-LinkEvidence = Literal["alias", "same_story", "similar_spelling"]
+LinkEvidence = Literal["alias", "same_story", "corpus", "similar_spelling"]
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ class NameLink:
     given: str
     variant: str
     canonical: str
-    evidence: LinkEvidence  # alias table entry | both in one story's articles | similar spelling only
+    evidence: LinkEvidence  # alias table entry | both in one story's articles | the stored articles' spelling | similar spelling only
     linked: bool  # True: analysts' `person_mentions` counts the variant as the canonical form
     detail: str
 

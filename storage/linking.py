@@ -30,12 +30,15 @@ def link_articles(
     aliases: NameAliases,
     run_id: str | None,
     now: datetime,
+    name_forms: bool = True,
 ) -> int:
     """Store the new articles' sketches and names, decide their stories, then link their names.
 
-    Returns how many name-link judgments failed (see `storage.names.link_names`).
+    Returns how many name-link judgments failed (see `storage.names.link_names`). `name_forms` is
+    false only for migration 5's backfill, which runs before migration 10 creates that table (and
+    fills it from `article_names`).
     """
     add_sketches(con, article_ids, sketches)
     link_new_articles(con, article_ids, thresholds=thresholds, run_id=run_id, now=now)
-    add_person_names(con, article_ids, persons)
-    return link_names(con, article_ids, aliases=aliases, run_id=run_id, now=now)
+    add_person_names(con, article_ids, persons, count_forms=name_forms)
+    return link_names(con, article_ids, aliases=aliases, run_id=run_id, now=now, corpus_evidence=name_forms)

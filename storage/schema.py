@@ -365,6 +365,20 @@ def _add_feed_management(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_name_forms(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 13: how many articles name a person with each surname, the corpus as evidence for a spelling."""
+    execute_ddl(
+        con,
+        """
+        CREATE TABLE name_forms (  -- kept as loads go by storage/names.py, in the batch's transaction
+            form     VARCHAR PRIMARY KEY,  -- a surname as written after a first name: 'Blinken'
+            articles BIGINT NOT NULL       -- stored articles that write it so
+        );
+        INSERT INTO name_forms SELECT surname, count(DISTINCT article_id) FROM article_names GROUP BY surname;
+        """,
+    )
+
+
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
     """Give the articles of an older database what new ones get on arrival, a chunk at a time.
 
@@ -380,7 +394,7 @@ def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int
         ids = [str(row[0]) for row in rows]
         persons = [person_names((str(row[1]), *str(row[2]).split("\n\n"))) for row in rows]
         link_articles(con, ids, sketch_texts([str(row[2]) for row in rows]), persons,
-                      thresholds=StoryThresholds(), aliases=aliases, run_id=None, now=now)
+                      thresholds=StoryThresholds(), aliases=aliases, run_id=None, now=now, name_forms=False)
         offset += chunk
 
 
@@ -397,6 +411,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "text fidelity: documents.raw_encoding_source and _confidence, articles.language_source and "
                  "_confidence, daily_language_articles", 16, _add_text_fidelity),
     Migration(9, "feeds.paused, feeds.removed_at: feeds a user pauses or removes", 15, _add_feed_management),
+    Migration(10, "name_forms: how many articles write each surname, evidence for name links", 13, _add_name_forms),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -42,11 +42,9 @@ def test_at_least_half_of_the_real_typos_are_repaired(score: name_eval.Score) ->
     assert score.applied_right >= 0.5 * score.typos, score.lines()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 open: recall of real typos is 0.85 of the 0.90 asked")
 def test_nine_in_ten_real_typos_are_found(score: name_eval.Score) -> None:
     assert score.found >= 0.9 * score.typos, score.lines()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 open: 0.71 of proposals are right, 0.80 asked")
 def test_four_in_five_proposals_are_right(score: name_eval.Score) -> None:
     assert score.proposals_ok >= 0.8 * score.proposals, score.lines()

@@ -77,7 +77,7 @@ def test_two_alias_variants_without_the_canonical_form_link_both_to_it() -> None
 
 def test_one_article_with_two_alias_variants_repairs_both_to_the_canonical_form() -> None:
     aliases = NameAliases({"Zelensky": "Zelensky", "Zelenskiy": "Zelensky", "Zelenskyy": "Zelensky"})
-    reading = read_names(["Talks", "Volodymyr Zelenskiy spoke. Later Volodymyr Zelenskyy left."], aliases=aliases)
+    reading = read_names(["Talks", "President Volodymyr Zelenskiy spoke. Later Volodymyr Zelenskyy left."], aliases=aliases)
     assert {(v.variant, v.canonical, v.applied) for v in reading.variants} == {
         ("Zelenskiy", "Zelensky", True), ("Zelenskyy", "Zelensky", True)
     }

@@ -19,7 +19,7 @@ from storage import names as storage_names
 
 def _article(surnames: list[str]) -> str:
     """An article long enough to be kept, naming one person as given."""
-    sentences = " ".join(f"Volodymyr {surname} spoke to reporters in Kyiv on day {i}." for i, surname in enumerate(surnames))
+    sentences = " ".join(f"President Volodymyr {surname} spoke to reporters in Kyiv on day {i}." for i, surname in enumerate(surnames))
     return f"Talks in Kyiv\n\n{sentences} Officials said the talks would go on next week.\n"
 
 
@@ -75,3 +75,39 @@ def test_any_spellings_and_alias_table_store_every_article_and_judge_every_pair(
             _store(db, {f"{i}.txt": _article(surnames)})
         assert db.query("SELECT count(*), count(DISTINCT article_id) > 0 FROM documents").rows == [(len(articles), True)]
         assert db.query("SELECT sum(names_unjudged), count(*) FILTER (status <> 'completed') FROM runs").rows == [(0, 0)]
+
+
+_TOPICS = [
+    "grain exports through the Black Sea ports", "a ceasefire along the northern border", "sanctions on oil tankers",
+    "aid convoys crossing into the south", "a prisoner exchange agreed last winter", "power stations damaged by drones",
+]
+
+
+def _briefing(surname: str, topic: str) -> str:
+    """Articles of different stories: each about its own topic, naming one minister."""
+    return (f"Talks on {topic}\n\nSecretary of State Antony {surname} discussed {topic} with envoys on Monday. "
+            f"Officials expect {topic} to dominate the meeting, and Mr {surname} will report back next week.\n")
+
+
+def test_the_stored_articles_spelling_links_a_lone_slip_across_stories(db_path: Path) -> None:
+    """Issue 13 item 2: "Blinken" in five stored articles, "Blinke" only in a new one: linked by the corpus."""
+    db = Database(db_path)
+    _store(db, {f"{i}.txt": _briefing("Blinken", topic) for i, topic in enumerate(_TOPICS[:5])})
+    assert db.query("SELECT form, articles FROM name_forms").rows == [("Blinken", 5)]
+    _store(db, {"slip.txt": _briefing("Blinke", _TOPICS[5])})
+    assert db.query("SELECT form, articles FROM name_forms ORDER BY form").rows == [("Blinke", 1), ("Blinken", 5)]
+    assert db.query("SELECT count(DISTINCT story_id) FROM articles").rows == [(6,)]
+    link = db.query("SELECT variant, canonical, evidence, linked, detail FROM name_links").rows
+    assert [row[:4] for row in link] == [("Blinke", "Blinken", "corpus", True)]
+    assert "Blinke in 1 stored articles, Blinken in 5" in str(link[0][4])
+    mentions = db.query("SELECT surname, count(*) FROM person_mentions GROUP BY 1").rows
+    assert mentions == [("Blinken", 6)]
+
+
+def test_a_spelling_few_articles_write_is_only_a_proposal(db_path: Path) -> None:
+    db = Database(db_path)
+    _store(db, {f"{i}.txt": _briefing("Blinken", topic) for i, topic in enumerate(_TOPICS[:2])})
+    _store(db, {"slip.txt": _briefing("Blinke", _TOPICS[5])})
+    assert db.query("SELECT variant, canonical, evidence, linked FROM name_links").rows == [
+        ("Blinke", "Blinken", "similar_spelling", False)
+    ]

@@ -249,9 +249,9 @@ def _with_minister(text: str, surname: str) -> str:
 
 def test_a_misspelt_name_in_one_outlets_copy_is_linked_across_articles_never_rewritten(db_path: Path) -> None:
     db = Database(db_path)
-    profile = ("Who is Antony Blinken?\n\nAntony Blinken has led American diplomacy since 2021 and has travelled "
+    profile = ("Who is Antony Blinken?\n\nAntony Blinken has led American diplomacy since 2021. Mr Blinken has travelled "
                "to more than ninety countries, most recently to Geneva for the grain talks.\n")
-    other_event = SAME_EVENT.replace("Economists say", "Antony Blinkem, a trader in Tunis, and economists say")
+    other_event = SAME_EVENT.replace("Economists say", "trader Antony Blinkem in Tunis and economists say")
     lavrova = MONDAY_REPORT.replace("a Fed spokesman said", "said Antonia Lavrova, a Fed spokeswoman")
     lavrov = TUESDAY_REPORT.replace("a Fed spokesman said", "said Antonia Lavrov, a Fed spokesman")
     _ingest(db, {"original.txt": _with_minister(ARTICLE, "Blinken"), "profile.txt": profile},

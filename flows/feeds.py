@@ -240,6 +240,7 @@ def _feed_update(result: FeedResult, settings: Settings) -> FeedUpdate:
         warning=outcome.warning if outcome else None,
         title=outcome.title if outcome else None,
         entries=outcome.entries if outcome else None,
+        fetch_seconds=fetch.seconds,
     )
 
 

@@ -15,10 +15,11 @@ import heapq
 import ipaddress
 import random
 import socket
+import time
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from urllib.parse import urlsplit
@@ -50,6 +51,7 @@ class FetchResult:
     attempts: int
     retry_after: float | None  # seconds the server asked us to wait, if it did
     final_url: str | None  # after redirects
+    seconds: float = 0.0  # the last attempt, from its request to its last byte
 
 
 class _Refused(Exception):
@@ -184,7 +186,16 @@ class _Retryable(Exception):
 
 
 async def _attempt(client: httpx.AsyncClient, request: FetchRequest, policy: FetchPolicy, attempt: int) -> FetchResult:
-    """One GET; returns a final result, or raises _Retryable carrying the failed one."""
+    """One GET, timed; returns a final result, or raises _Retryable carrying the failed one."""
+    started = time.monotonic()
+    try:
+        return replace(await _get(client, request, policy, attempt), seconds=time.monotonic() - started)
+    except _Retryable as retry:
+        retry.result = replace(retry.result, seconds=time.monotonic() - started)
+        raise
+
+
+async def _get(client: httpx.AsyncClient, request: FetchRequest, policy: FetchPolicy, attempt: int) -> FetchResult:
     fetched_at = clock.utc_now()
     headers = {}
     if request.etag:

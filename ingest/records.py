@@ -224,3 +224,4 @@ class FeedUpdate:
     warning: str | None  # a problem that did not stop it (a parse error with entries left)
     title: str | None
     entries: int | None  # entries in the body; None when the body was not parsed (304, unchanged, failed)
+    fetch_seconds: float  # the last attempt, from request to last byte

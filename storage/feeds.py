@@ -60,16 +60,18 @@ def due_feeds(
 ) -> list[FeedState]:
     """The listed feeds whose next fetch time has come (all of them with `force`), never a paused one.
 
-    Feeds that failed last time come first, then the most overdue: a failing feed's retries wait
-    outside their fetch slot, so started early they overlap the healthy feeds instead of trailing
-    the run."""
+    Feeds that failed last time come first, then the slowest last time: a failing feed's retries
+    wait outside their fetch slot, and a slow feed holds its slot for long, so started early both
+    overlap the quick feeds instead of trailing the run (longest first keeps a run's end short
+    whatever the order of the list). A slow feed fetched last would otherwise stay last: its next
+    due time follows its fetch."""
     rows = con.execute(
         """
         SELECT url, etag, last_modified, body_sha256, consecutive_failures, full_text, allow_private_links
         FROM feeds
         WHERE list_contains($urls, url) AND NOT coalesce(paused, false)
           AND ($force OR next_fetch_at IS NULL OR next_fetch_at <= $now)
-        ORDER BY consecutive_failures > 0 DESC, next_fetch_at NULLS FIRST, url
+        ORDER BY consecutive_failures > 0 DESC, last_fetch_seconds DESC NULLS LAST, next_fetch_at NULLS FIRST, url
         """,
         {"urls": list(urls), "now": now, "force": force},
     ).fetchall()
@@ -94,6 +96,7 @@ def update_feeds(con: duckdb.DuckDBPyConnection, updates: Sequence[FeedUpdate], 
             "warning": pa.array([u.warning for u in updates], pa.string()),
             "title": pa.array([u.title for u in updates], pa.string()),
             "entries": pa.array([u.entries for u in updates], pa.int32()),
+            "seconds": pa.array([u.fetch_seconds for u in updates], pa.float64()),
         }
     )
     with registered(con, feed_updates=table):
@@ -102,6 +105,7 @@ def update_feeds(con: duckdb.DuckDBPyConnection, updates: Sequence[FeedUpdate], 
             UPDATE feeds SET
                 last_status = u.status,
                 last_fetched_at = u.fetched_at,
+                last_fetch_seconds = u.seconds,
                 next_fetch_at = u.next_fetch_at,
                 etag = CASE WHEN u.ok THEN coalesce(u.etag, feeds.etag) ELSE feeds.etag END,
                 last_modified = CASE WHEN u.ok THEN coalesce(u.last_modified, feeds.last_modified) ELSE feeds.last_modified END,

@@ -379,6 +379,11 @@ def _add_name_forms(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _add_fetch_seconds(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 15: how long each feed's last fetch took, so that the slowest are fetched first."""
+    execute_ddl(con, "ALTER TABLE feeds ADD COLUMN last_fetch_seconds DOUBLE;  -- the last attempt, request to last byte")
+
+
 def _backfill_stories_and_names(con: duckdb.DuckDBPyConnection, /, *, chunk: int = 2_000) -> None:
     """Give the articles of an older database what new ones get on arrival, a chunk at a time.
 
@@ -412,6 +417,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "_confidence, daily_language_articles", 16, _add_text_fidelity),
     Migration(9, "feeds.paused, feeds.removed_at: feeds a user pauses or removes", 15, _add_feed_management),
     Migration(10, "name_forms: how many articles write each surname, evidence for name links", 13, _add_name_forms),
+    Migration(11, "feeds.last_fetch_seconds: the slowest feeds are fetched first", 15, _add_fetch_seconds),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

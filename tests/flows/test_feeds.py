@@ -333,3 +333,18 @@ def test_a_shard_is_k_of_n(text: str) -> None:
     with pytest.raises(ValueError, match="shard|K/N"):
         Shard.parse(text)
     assert Shard.parse("2/8") == Shard(2, 8) and str(Shard(2, 8)) == "2/8"
+
+
+def test_the_feed_that_was_slowest_is_fetched_first_next_time(server: FeedServer, settings: Settings) -> None:
+    def slow(request: Request) -> Response:
+        return replace(conditional(lambda: rss(TWO))(request), delay=0.3)
+
+    quick = [server.route(f"/a-{n}.xml", conditional(lambda: rss(ONE))) for n in range(3)]
+    late = server.route("/z-slow.xml", slow)  # last by URL, so last in a run that knows nothing yet
+    one_at_a_time = replace(settings, fetch=replace(POLICY, concurrency=1))
+    _run(one_at_a_time, *quick, late)
+    assert _feed(settings, late, "last_fetch_seconds")[0] >= 0.3 > _feed(settings, quick[0], "last_fetch_seconds")[0]
+
+    server.requests.clear()
+    _run(one_at_a_time, *quick, late, force=True)
+    assert server.requests[0].path == "/z-slow.xml"  # it overlaps the others now instead of ending the run

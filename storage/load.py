@@ -47,8 +47,28 @@ def load_batch(
     key adds no new document: re-fetching an unchanged feed adds no sightings. `unread` counts items the
     caller skipped without reading (inbox files unchanged since last read) as seen and unchanged.
     """
-    tables = _arrow_tables(batch)
-    with registered(con, **tables):
+    counts = BatchCounts(seen=unread, new=0, duplicate=0, quarantined=0, unchanged=unread)
+    if batch.documents or batch.rejections:  # a feeds group of 304s has nothing to stage or link
+        counts = _load_items(con, batch, run_id=run_id, now=now, skip_seen=skip_seen, unread=unread,
+                             story_thresholds=story_thresholds, aliases=aliases)
+    count_batch(con, run_id, counts)
+    record_files(con, batch.seen_files, run_id=run_id, now=now)
+    return counts
+
+
+def _load_items(
+    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
+    /,
+    *,
+    run_id: str,
+    now: datetime,
+    skip_seen: bool,
+    unread: int,
+    story_thresholds: StoryThresholds,
+    aliases: NameAliases,
+) -> BatchCounts:
+    with registered(con, **_arrow_tables(batch)):
         unchanged = _stage_documents(con, skip_seen=skip_seen)
         new = _insert_articles(con, run_id=run_id, now=now)
         _insert_documents(con, run_id=run_id, now=now)
@@ -56,17 +76,14 @@ def load_batch(
         links_unjudged = _link_new_articles(con, batch, thresholds=story_thresholds, aliases=aliases, run_id=run_id, now=now)
         _touch_stories(con, now=now)
         quarantined = _insert_quarantine(con, run_id=run_id, now=now, skip_seen=skip_seen)
-        counts = BatchCounts(
-            seen=len(batch.documents) + len(batch.rejections) + unread,
-            new=new,
-            duplicate=len(batch.documents) - new - unchanged,
-            quarantined=quarantined,
-            unchanged=unchanged + len(batch.rejections) - quarantined + unread,
-            names_unjudged=links_unjudged + sum(document.article.names_unjudged for document in batch.documents),
-        )
-        count_batch(con, run_id, counts)
-        record_files(con, batch.seen_files, run_id=run_id, now=now)
-    return counts
+    return BatchCounts(
+        seen=len(batch.documents) + len(batch.rejections) + unread,
+        new=new,
+        duplicate=len(batch.documents) - new - unchanged,
+        quarantined=quarantined,
+        unchanged=unchanged + len(batch.rejections) - quarantined + unread,
+        names_unjudged=links_unjudged + sum(document.article.names_unjudged for document in batch.documents),
+    )
 
 
 def _arrow_tables(batch: Batch) -> dict[str, pa.Table]:

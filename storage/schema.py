@@ -294,7 +294,7 @@ def _add_story_detection(con: duckdb.DuckDBPyConnection) -> None:
             given      VARCHAR NOT NULL,
             variant    VARCHAR NOT NULL,
             canonical  VARCHAR NOT NULL,
-            evidence   VARCHAR NOT NULL,     -- alias | same_story | similar_spelling
+            evidence   VARCHAR NOT NULL,     -- alias | same_story | corpus (since migration 10) | similar_spelling
             linked     BOOLEAN NOT NULL,     -- false: a proposal for a person to review
             detail     VARCHAR NOT NULL,
             run_id     VARCHAR,

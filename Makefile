@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 DEMO_DB ?= data/news.duckdb
 
-.PHONY: demo test lint typecheck bench bench-lake clean
+.PHONY: demo test lint typecheck bench bench-lake derived-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: $(VENV)/.installed-dev
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
+
+# The foreign-word table name repair reads, derived from wordfreq (ingest/word_frequencies.py).
+derived-data: $(VENV)/.installed
+	$(BIN)/python -c "from ingest.word_frequencies import FOREIGN_WORDS_FILE, write_foreign_words; from ingest.datafiles import shipped_path; write_foreign_words(shipped_path(FOREIGN_WORDS_FILE))"
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/cli_overhead.py

@@ -8,7 +8,7 @@ CPU instead of 60 ms.
 """
 
 from ingest.language import load_language_model
-from ingest.names import load_word_frequencies
+from ingest.word_frequencies import load as load_word_frequencies
 
 load_word_frequencies()
 load_language_model()

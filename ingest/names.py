@@ -13,7 +13,6 @@ import bisect
 import math
 import os
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from ingest.errors import RegistryError
 from ingest.normalize import starts_sentence
 from ingest.patterns import TextPattern
 from ingest.records import LinkEvidence, NameEvidence, NameLink, NameVariant, PersonName
+from ingest.word_frequencies import foreign_languages, wordfreq_languages, zipf
 
 MIN_SIMILARITY = 0.9  # Jaro-Winkler floor for a candidate pair
 # One edit near the start of a short name scores lower ("Eqypt"/"Egypt" 0.88, "Jabobs"/"Jacobs" 0.86).
@@ -60,15 +60,11 @@ MAJORITY = 2  # the canonical form must occur at least this many times as often 
 # at most CORPUS_LONE_ARTICLES write (the article at hand) is a slip for it, when it is no word.
 CORPUS_ARTICLES = 5
 CORPUS_LONE_ARTICLES = 1
-# A word of a language news names often come from (this common there, and clearly more common there
-# than in English: "graan" 3.7 in Dutch, "compagnia" 5.0 in Italian, "petroleos" once its accent is
-# dropped), written beside another word of that language ("Graan Elevator Mij", "Petroleos de
-# Venezuela"), is part of a foreign name, not a slip for the English word one edit away ("Grain").
-# Alone among English words it may well be a slip ("Japanse" is Dutch, and a typo for "Japanese").
-FOREIGN_ZIPF = 3.0
-FOREIGN_MARGIN = 1.5  # Zipf points above the English frequency
+# A word of a language news names often come from (word_frequencies.foreign_languages), written
+# beside another word of that language ("Graan Elevator Mij", "Petroleos de Venezuela"), is part of a
+# foreign name, not a slip for the English word one edit away ("Grain"). Alone among English words it
+# may well be a slip ("Japanse" is Dutch, and a typo for "Japanese").
 FOREIGN_WINDOW = 2  # words either side of the form
-_FOREIGN_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "sv", "da", "nb", "pl", "cs", "sl")
 # Outside English, forms that differ only in this many last letters are inflections of one word or
 # name (German "Grüne"/"Grünen", Russian "Таволга"/"Таволгу"), not slips. English inflections are
 # in derived_word_endings.txt.
@@ -185,7 +181,7 @@ def _lexicon(language: str | None, text: str) -> str | None:
     """The language whose word frequencies judge the article's names, or None when there is none."""
     if language is None:
         return "en" if _looks_english(text) else None
-    return language if language == "en" or language in _wordfreq_languages() else None
+    return language if language == "en" or language in wordfreq_languages() else None
 
 
 def _article(
@@ -240,7 +236,7 @@ def _closest(variants: Iterable[NameVariant], counts: Counter[str], language: st
     is Portuguese, not the "Portugues" of "Banco Portugues"), then the more frequent form.
     """
     def rank(variant: NameVariant) -> tuple[tuple[bool, int], int, bool, int]:
-        common = _word_frequency(variant.canonical, language) >= COMMON_CANONICAL_ZIPF
+        common = zipf(variant.canonical, language) >= COMMON_CANONICAL_ZIPF
         return _strength(variant), -OSA.distance(variant.variant, variant.canonical), common, counts[variant.canonical]
 
     best: dict[str, NameVariant] = {}
@@ -305,7 +301,7 @@ def _persons(
             continue
         # A surname alone elsewhere ("Androsch said") tells a person, unless it is a common word or place
         # on its own ("Plunging Tokyo" beside "Tokyo").
-        alone_as_surname = surname in alone and _word_frequency(surname, language) < COMMON_WORD_ZIPF
+        alone_as_surname = surname in alone and zipf(surname, language) < COMMON_WORD_ZIPF
         introduced = (given, surname) in titled or alone_as_surname or _after_a_role(given, surname, text)
         known = given in _given_names() or given in _common_given_names()
         if not introduced and (not known or n > 1):
@@ -352,7 +348,7 @@ def _after_a_role(given: str, surname: str, text: str) -> bool:
 
 
 def _is_given_name(word: str, language: str = "en") -> bool:
-    return word in _common_given_names() or _word_frequency(word, language) < PERSON_WORD_ZIPF
+    return word in _common_given_names() or zipf(word, language) < PERSON_WORD_ZIPF
 
 
 def _looks_like_a_person(given: str, surname: str, language: str) -> bool:
@@ -362,7 +358,7 @@ def _looks_like_a_person(given: str, surname: str, language: str) -> bool:
     either side are organisations and places far more often than people.
     """
     # English too: short wire items are often detected as another language ("Record April Three").
-    if surname in _honorifics() or max(_word_frequency(surname, language), _word_frequency(surname)) >= PERSON_WORD_ZIPF:
+    if surname in _honorifics() or max(zipf(surname, language), zipf(surname)) >= PERSON_WORD_ZIPF:
         return False
     if any(part.islower() for part in given.split("-")[1:]):
         return False  # "Luxembourg-based Clearstream", "London-listed Amstrad": an adjective
@@ -405,7 +401,7 @@ def judge_link(
         return tuple(_link(given, form, alias_canonical, "alias", True, counts) for form in (a, b))
     canonical, variant, majority = _choose_canonical(a, b, spellings, alias_canonical)
     evidence: LinkEvidence = "alias" if alias_canonical else "same_story" if same_story else "similar_spelling"
-    if evidence == "similar_spelling" and _word_frequency(variant) >= RARE_ZIPF:
+    if evidence == "similar_spelling" and zipf(variant) >= RARE_ZIPF:
         return ()
     if evidence == "similar_spelling" and _spelt_so_by_the_corpus(variant, canonical, corpus or {}):
         evidence = "corpus"
@@ -418,7 +414,7 @@ def _spelt_so_by_the_corpus(variant: str, canonical: str, corpus: Mapping[str, i
         corpus.get(canonical, 0) >= CORPUS_ARTICLES
         and corpus.get(variant, 0) <= CORPUS_LONE_ARTICLES
         and OSA.distance(variant, canonical) == 1
-        and _word_frequency(variant) == 0
+        and zipf(variant) == 0
     )
 
 
@@ -518,7 +514,7 @@ def _candidate_pairs(
     words: list[str] = []
     for form in sorted(counts):
         if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form):
-            named_or_rare = form in named or _word_frequency(form, language) < PERSON_WORD_ZIPF
+            named_or_rare = form in named or zipf(form, language) < PERSON_WORD_ZIPF
             (forms if named_or_rare else words).append(form)
     pairs = set()
     if len(forms) > 1:
@@ -528,7 +524,7 @@ def _candidate_pairs(
         for i, j in zip(rows[upper], columns[upper]):
             if _similar(forms[i], forms[j], int(distances[i, j])):
                 pairs.add((forms[i], forms[j]))
-    slips = [form for form in forms if _word_frequency(form, language) < RARE_ZIPF] if words else []
+    slips = [form for form in forms if zipf(form, language) < RARE_ZIPF] if words else []
     if slips:
         distances = cdist(slips, words, scorer=OSA.distance, score_cutoff=SHORT_FORM_EDITS, dtype=np.int8)
         for i, j in zip(*np.nonzero(distances <= SHORT_FORM_EDITS)):
@@ -572,7 +568,7 @@ def _judge(a: str, b: str, article: _Article) -> tuple[NameVariant, ...]:
     elif _shared(article.following, a, b, article.aliases):
         evidence = "same_neighbour"
     elif _titled_beside_full_name(variant, canonical, article) and min(
-        _word_frequency(a, article.language), _word_frequency(b, article.language)
+        zipf(a, article.language), zipf(b, article.language)
     ) < NAME_ZIPF:
         evidence = "honorific_full_name"
     elif a.startswith(b) or b.startswith(a):
@@ -604,10 +600,10 @@ def _lone_slip(variant: str, canonical: str, counts: Counter[str], language: str
     """
     return (
         counts[variant] == 1
-        and (counts[canonical] >= 2 or _word_frequency(canonical, language) >= COMMON_CANONICAL_ZIPF)
+        and (counts[canonical] >= 2 or zipf(canonical, language) >= COMMON_CANONICAL_ZIPF)
         and OSA.distance(variant, canonical) == 1
         and not any(c.isupper() for c in variant[1:])
-        and _word_frequency(variant, language) == 0  # not even a listed misspelling: Liffe, Centraal and Nottm are
+        and zipf(variant, language) == 0  # not even a listed misspelling: Liffe, Centraal and Nottm are
     )
 
 
@@ -618,17 +614,17 @@ def _is_word(variant: str, canonical: str, language: str) -> bool:
     they misspell ("february" 5.0): a form that rare beside its look-alike is a slip, not a word. In
     English news, a word common in a language names come from ("Graan", "Cereais") is a word too.
     """
-    frequency = _word_frequency(variant, language)
+    frequency = zipf(variant, language)
     if frequency >= MISSPELLING_ZIPF:
         return True  # listed misspellings stay rarer than this; foreign words in names do not ("Groupe" 2.5)
-    return frequency >= RARE_ZIPF and _word_frequency(canonical, language) - frequency < MISSPELLING_GAP
+    return frequency >= RARE_ZIPF and zipf(canonical, language) - frequency < MISSPELLING_GAP
 
 
 def _misspelt_majority(variant: str, canonical: str, article: _Article) -> bool:
     """The more frequent form is in no word list, and the other is a rare listed name one edit away:
     the article repeats a misspelling ("Predergast" twice, "Lawrence Prendergast" once; "Penzoil")."""
-    rare_name = RARE_ZIPF <= _word_frequency(variant, article.language) < NAME_ZIPF
-    return rare_name and _word_frequency(canonical, article.language) == 0 and OSA.distance(variant, canonical) == 1
+    rare_name = RARE_ZIPF <= zipf(variant, article.language) < NAME_ZIPF
+    return rare_name and zipf(canonical, article.language) == 0 and OSA.distance(variant, canonical) == 1
 
 
 def _bare_beside_full_name(variant: str, canonical: str, article: _Article) -> bool:
@@ -642,7 +638,7 @@ def _bare_beside_full_name(variant: str, canonical: str, article: _Article) -> b
     return (
         article.counts[variant] == 1
         and article.counts[canonical] >= MAJORITY
-        and _word_frequency(variant, article.language) < COMMON_WORD_ZIPF
+        and zipf(variant, article.language) < COMMON_WORD_ZIPF
         and variant not in article.givens
         and not article.honorific[variant]
         and not article.following.get(variant)
@@ -654,27 +650,15 @@ def _bare_beside_full_name(variant: str, canonical: str, article: _Article) -> b
 
 def _in_foreign_name(form: str, text: str) -> bool:
     """The form is a word of another language, written beside another word of that same language."""
-    languages = _foreign_languages(form)
+    languages = foreign_languages(form)
     if not languages:
         return False
     for match in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text):
         before = _WORD.findall(text, max(0, match.start() - 60), match.start())[-FOREIGN_WINDOW:]
         after = _WORD.findall(text, match.end(), match.end() + 60)[:FOREIGN_WINDOW]
-        if any(languages & _foreign_languages(word) for word in before + after):
+        if any(languages & foreign_languages(word) for word in before + after):
             return True
     return False
-
-
-def _foreign_languages(word: str) -> set[str]:
-    """The languages of `_FOREIGN_LANGUAGES` the word belongs to, by FOREIGN_ZIPF and FOREIGN_MARGIN."""
-    plain = _without_accents(word.lower())
-    english = _word_frequency(plain)
-    found = set()
-    for language, ranks in _foreign_words().items():
-        rank = ranks.get(plain)
-        if rank is not None and 9 - rank / 100 - english >= FOREIGN_MARGIN:
-            found.add(language)
-    return found
 
 
 def _own_full_name(variant: str, canonical: str, article: _Article) -> bool:
@@ -730,7 +714,7 @@ def _guard(a: str, b: str, article: _Article) -> str | None:
         return "a brand or a heading written with inner capitals (MCorp beside Corp, AvgPric), spelt on purpose"
     language = article.language
     given = _shared(article.givens, a, b, article.aliases)
-    both_common = min(_word_frequency(a, language), _word_frequency(b, language)) >= COMMON_WORD_ZIPF
+    both_common = min(zipf(a, language), zipf(b, language)) >= COMMON_WORD_ZIPF
     if both_common and "-" not in a + b and not given & _common_given_names():
         return "two common words (Minister/Ministry), not a misspelt name"
     if long.startswith(short) and long[len(short) :] in _derived_endings():
@@ -793,7 +777,7 @@ def _first_name_only(form: str, article: _Article) -> bool:
 
 
 def _is_surname(form: str, language: str) -> bool:
-    return form not in _honorifics() and _word_frequency(form, language) < PERSON_WORD_ZIPF
+    return form not in _honorifics() and zipf(form, language) < PERSON_WORD_ZIPF
 
 
 def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | None) -> tuple[str, str, bool]:
@@ -812,7 +796,7 @@ def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | 
     if counts[a] >= MAJORITY * counts[b] or counts[b] >= MAJORITY * counts[a]:
         canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
         return canonical, variant, True
-    frequency_a, frequency_b = _word_frequency(a, article.language), _word_frequency(b, article.language)
+    frequency_a, frequency_b = zipf(a, article.language), zipf(b, article.language)
     if min(frequency_a, frequency_b) == 0 and max(frequency_a, frequency_b) >= RARE_ZIPF and OSA.distance(a, b) == 1:
         # One form is a word or a known name, the other is in no word list: "Servcice" and "Service"
         # tie once each, and the slip is plain.
@@ -824,7 +808,7 @@ def _choose_canonical(a: str, b: str, article: _Article, alias_canonical: str | 
     elif counts[a] != counts[b]:
         canonical, variant = (a, b) if counts[a] > counts[b] else (b, a)
     else:
-        canonical, variant = sorted((a, b), key=lambda form: _word_frequency(form, article.language), reverse=True)
+        canonical, variant = sorted((a, b), key=lambda form: zipf(form, article.language), reverse=True)
     return canonical, variant, False
 
 
@@ -854,75 +838,6 @@ def _alias_pair(a: str, b: str, aliases: NameAliases) -> str | None:
     if canonical_a and canonical_a == canonical_b:
         return canonical_a
     return None
-
-
-@lru_cache(maxsize=65536)
-def _word_frequency(form: str, language: str = "en") -> float:
-    """Zipf frequency of the form in the language (0 = never seen; English "bidet" 2.58, "life" 5.89).
-
-    A plain ASCII word in English is looked up in wordfreq's table directly, which gives the same
-    figure as `zipf_frequency` (checked on 3,000 random words) without its per-call tokeniser:
-    person names made that lookup a tenth of the ingest time.
-    """
-    word = form.lower()
-    if language == "en" and word.isascii() and word.isalpha():
-        frequency = _english_frequencies().get(word, 0.0)
-        return round(math.log10(frequency) + 9, 2) if frequency > 0 else 0.0
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, language))
-
-
-@lru_cache(maxsize=1)
-def _foreign_words() -> dict[str, dict[str, int]]:
-    """Language of `_FOREIGN_LANGUAGES` -> its words of Zipf FOREIGN_ZIPF and up, each with its
-    wordfreq bucket (Zipf 9 - bucket/100), also written without accents ("petroleos" for "petróleos",
-    as English copy writes it).
-
-    Loaded by the worker processes' forkserver (`load_word_frequencies`), else the first time an
-    English article has a pair that needs it. wordfreq's small lists are read from its data files
-    rather than through its cached loaders, so that only these tables stay in memory.
-    """
-    import wordfreq
-
-    cut = round((9 - FOREIGN_ZIPF) * 100) + 1
-    tables = {}
-    for language in _FOREIGN_LANGUAGES:
-        buckets = wordfreq.read_cBpack(str(wordfreq.DATA_PATH / f"small_{language}.msgpack.gz"))[:cut]
-        ranks = {word: rank for rank, bucket in enumerate(buckets) for word in bucket}
-        for word in [word for word in ranks if not word.isascii()]:
-            ranks.setdefault(_without_accents(word), ranks[word])
-        tables[language] = ranks
-    return tables
-
-
-def _without_accents(word: str) -> str:
-    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode("ascii") if not word.isascii() else word
-
-
-@lru_cache(maxsize=1)
-def _wordfreq_languages() -> frozenset[str]:
-    from wordfreq import available_languages
-
-    return frozenset(available_languages())
-
-
-def load_word_frequencies() -> None:
-    """Load the English word frequencies (0.45 s of CPU) and the foreign-name words (about 0.45 s, 50
-    MiB) now rather than at the first name checked, so that processes forked afterwards share them."""
-    _english_frequencies()
-    _foreign_words()
-
-
-@lru_cache(maxsize=1)
-def _english_frequencies() -> dict[str, float]:
-    """wordfreq's own English table, not a copy: asked for as `zipf_frequency` asks for it (positional
-    "best"), so that its cache holds one table per process, not a second one built at the first
-    non-ASCII word (0.17 s of CPU and the table's memory again)."""
-    from wordfreq import get_frequency_dict  # imported here: its tables load in ~0.2 s
-
-    frequencies: dict[str, float] = get_frequency_dict("en", "best")
-    return frequencies
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,50 @@
+"""The word frequencies name repair judges by must be wordfreq's own, however they are read."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from wordfreq import zipf_frequency
+
+from ingest import word_frequencies
+from ingest.datafiles import shipped_path
+
+FORMS = [
+    "Blinken", "Blinke", "Roddick", "Rodick", "Minister", "France-Presse", "Al-Assad", "Jean-Pierre",
+    "O'Brien", "O\u2019Brien", "D'Estaing", "D\u2019Arcy", "I've", "L'Oreal", "Murphy-O'Connor", "Can't",
+    "Rock'n'roll", "U.S", "F-16", "MAR-1987", "-Abc", "A--B", "Müller", "Petróleos", "Zelenskyy",
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_form_has_the_frequency_wordfreq_gives_it(form: str) -> None:
+    assert word_frequencies.zipf(form) == zipf_frequency(form.lower(), "en")
+
+
+def test_words_of_the_english_list_and_their_hyphenated_pairs_have_wordfreqs_frequency() -> None:
+    words = sorted(word_frequencies._english())
+    sample = random.Random(7).sample(words, 3000)
+    pairs = [f"{a}-{b}" for a, b in zip(sample, reversed(sample), strict=True)]
+    elided = [f"{a[:2]}'{b}" for a, b in zip(sample, reversed(sample), strict=True)]
+    wrong = [w for w in sample + pairs + elided if word_frequencies.zipf(w) != zipf_frequency(w, "en")]
+    assert wrong == []
+
+
+def test_other_languages_are_wordfreqs_own() -> None:
+    assert word_frequencies.zipf("Compagnia", "it") == zipf_frequency("compagnia", "it") > 4
+
+
+def test_the_shipped_foreign_words_are_what_wordfreq_gives_now() -> None:
+    """`make derived-data` rewrites the file when the rule or wordfreq changes."""
+    shipped = word_frequencies._foreign_words()
+    derived = word_frequencies.derive_foreign_words()
+    assert {language: sorted(words) for language, words in shipped.items()} == derived
+    assert shipped_path(word_frequencies.FOREIGN_WORDS_FILE).stat().st_size < 2_000_000
+
+
+def test_a_foreign_word_is_known_with_or_without_its_accents() -> None:
+    assert "es" in word_frequencies.foreign_languages("Petróleos")
+    assert "es" in word_frequencies.foreign_languages("Petroleos")
+    assert "nl" in word_frequencies.foreign_languages("Graan")
+    assert word_frequencies.foreign_languages("Grain") == frozenset()

@@ -32,7 +32,7 @@ from flows.workers import Workers
 from ingest.batch import prepare_feed, with_full_text
 from ingest.errors import NewsflowError
 from ingest.feeds import FeedOutcome, next_fetch_at
-from ingest.names import NameAliases
+from ingest.name_aliases import NameAliases
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate, RawItem
 from ingest.shards import Shard
 from storage import BatchCounts, RunSummary

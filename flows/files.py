@@ -23,10 +23,10 @@ from flows.batching import chunks
 from flows.runs import recorded_run
 from flows.settings import Settings
 from flows.workers import Workers
-from ingest import Batch, RawItem, iter_file_paths, prepare_batch, read_file
-from ingest.batch import join_batches
-from ingest.names import NameAliases
-from ingest.records import SeenFile
+from ingest.batch import join_batches, prepare_batch
+from ingest.files import iter_file_paths, read_file
+from ingest.name_aliases import NameAliases
+from ingest.records import Batch, RawItem, SeenFile
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"

@@ -29,7 +29,7 @@ from flows.report import count_rows, markdown_report, overview_markdown
 from flows.runs import refused_run
 from flows.settings import Settings
 from flows.workers import Workers
-from ingest import Batch
+from ingest.records import Batch
 from ingest.shards import Shard
 from storage import DatabaseBusyError, RunSummary
 

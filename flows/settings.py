@@ -19,7 +19,7 @@ from typing import TypeVar
 from flows.workers import default_worker_count
 from ingest.errors import NewsflowError
 from ingest.files import DEFAULT_MAX_FILE_BYTES
-from ingest.names import NameAliases, load_name_aliases
+from ingest.name_aliases import NameAliases, load_name_aliases
 from ingest.stories import StoryThresholds
 from storage import Database
 from storage.lake import Lake, parse_location

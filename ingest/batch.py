@@ -16,7 +16,8 @@ from ingest.errors import NewsflowError, ParseError
 from ingest.feeds import FeedOutcome, parse_feed
 from ingest.fingerprint import key_of_words, words
 from ingest.language import declared_language, detect_language
-from ingest.names import NameAliases, apply_name_repairs, read_names
+from ingest.name_aliases import NameAliases
+from ingest.names import apply_name_repairs, read_names
 from ingest.parse import ParsedItem, article_from_html, parse_item, reject
 from ingest.records import Article, Batch, Document, LanguageSource, ParsedArticle, RawItem, Rejection
 from ingest.stories import sketch_texts

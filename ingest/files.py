@@ -11,8 +11,7 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ingest.parse import SAMPLE_BYTES
-from ingest.records import RawItem, Rejection
+from ingest.records import SAMPLE_BYTES, RawItem, Rejection
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 

@@ -17,7 +17,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -25,7 +24,7 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cdist
 
 from ingest.datafiles import read_lines, read_tsv, shipped_path
-from ingest.errors import RegistryError
+from ingest.name_aliases import NameAliases, load_name_aliases
 from ingest.normalize import starts_sentence
 from ingest.patterns import TextPattern
 from ingest.records import LinkEvidence, NameEvidence, NameLink, NameVariant, PersonName
@@ -99,13 +98,6 @@ class _Occurrence(NamedTuple):  # a tuple: an article has dozens, and a frozen d
     honorific: bool = False  # right after a title ("Mr Rodick")
     possessive: bool = False  # written "Ebber's" or "Ebbers'"
     table: bool = False  # on a line of figures (a commodity table), where short forms are abbreviations
-
-
-@dataclass(frozen=True)
-class NameAliases:
-    """The alias table: spellings of one name that are known to be the same (Zelenskiy, Zelenskyy)."""
-
-    canonical_of: Mapping[str, str]  # variant or canonical form -> canonical form
 
 
 @dataclass(frozen=True)
@@ -881,20 +873,3 @@ def _demonym_endings() -> tuple[tuple[str, str], ...]:
     return tuple((p, d) for _, (p, d, _) in read_tsv(shipped_path("demonym_endings.tsv"), columns=3))
 
 
-def load_name_aliases(extra: Path | None = None, /) -> NameAliases:
-    """The shipped alias table, plus a user's table of the same shape when given; read once per path."""
-    return _aliases_from(extra)
-
-
-@lru_cache(maxsize=4)
-def _aliases_from(extra: Path | None) -> NameAliases:
-    paths = [shipped_path("name_aliases.tsv")] + ([extra] if extra else [])
-    canonical_of: dict[str, str] = {}
-    for path in paths:
-        if not path.is_file():
-            raise RegistryError(str(path), 0, "no such alias table")
-        for _, (canonical, variants, _) in read_tsv(path, columns=3):
-            canonical_of[canonical] = canonical
-            for variant in filter(None, variants.split("|")):
-                canonical_of[variant] = canonical
-    return NameAliases(canonical_of)

@@ -20,14 +20,13 @@ from ingest.datafiles import any_of, read_patterns, shipped_path
 from ingest.decode import decode_text
 from ingest.errors import ParseError
 from ingest.normalize import collapse_whitespace, repair_text
-from ingest.records import DecodedText, EncodingSource, ParsedArticle, RawItem, Rejection
+from ingest.records import SAMPLE_BYTES, DecodedText, EncodingSource, ParsedArticle, RawItem, Rejection
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 
-SAMPLE_BYTES = 1024  # how much of a rejected input is kept in quarantine
 _TRAILER_LINES = 8  # how many lines from the end may be credit or boilerplate
 _MAX_HEADLINE_CHARS = 400
 _INDENT = re.compile(r"^(?: {2,}|\t)")

@@ -43,6 +43,9 @@ class DecodedText:
     confidence: float  # 1.0 when declared or UTF-8; else how far the reading beat the next best (0-1)
 
 
+SAMPLE_BYTES = 1024  # how much of a rejected input is kept in quarantine (Rejection.sample)
+
+
 @dataclass(frozen=True)
 class Rejection:
     """An input that could not become a document; stored in `quarantine`."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from ingest.names import NameAliases, load_name_aliases
+from ingest.name_aliases import NameAliases, load_name_aliases
 from ingest.records import Batch, FeedConfig, FeedState, FeedUpdate
 from ingest.stories import StoryThresholds
 from storage import clock, documents, files_seen, runs

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import duckdb
 
-from ingest.names import NameAliases
+from ingest.name_aliases import NameAliases
 from ingest.records import PersonName, StorySketch
 from ingest.stories import StoryThresholds
 from storage.names import add_person_names, link_names

@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.fingerprint import FINGERPRINT_VERSION
-from ingest.names import NameAliases
+from ingest.name_aliases import NameAliases
 from ingest.records import Batch
 from ingest.stories import StoryThresholds, sketch_texts
 from storage.arrow import registered

@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from ingest.name_aliases import NameAliases
 from ingest.names import (
     LONG_FORM_EDITS,
     LONG_FORM_LENGTH,
@@ -21,7 +22,6 @@ from ingest.names import (
     MIN_SIMILARITY,
     MIN_SIMILARITY_ONE_EDIT,
     SHORT_FORM_EDITS,
-    NameAliases,
     judge_link,
 )
 from ingest.records import NameLink, PersonName

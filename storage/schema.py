@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ingest.names import load_name_aliases, person_names
+from ingest.name_aliases import load_name_aliases
+from ingest.names import person_names
 from ingest.stories import StoryThresholds, sketch_texts
 from storage import clock
 from storage.errors import SchemaVersionError

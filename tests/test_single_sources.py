@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.settings import ENVIRONMENT, Settings
-from ingest import prepare_batch
+from ingest.batch import prepare_batch
 from ingest.records import RawItem
 from storage import clock
 from tests.conftest import REPO

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import names
+from ingest.name_aliases import load_name_aliases
 from ingest.names import apply_name_repairs, find_name_variants
 from ingest.records import NameVariant
 
@@ -92,7 +92,7 @@ def test_users_can_extend_the_alias_table(tmp_path: Path) -> None:
     extra = tmp_path / "aliases.tsv"
     extra.write_text("canonical\tvariants\tsource\nAl-Sisi\tEl-Sisi|Sisy\tour style guide\n", encoding="utf-8")
     found = {(v.variant, v.canonical): v for v in find_name_variants(
-        ["Abdel Fattah Al-Sisi spoke.", "El-Sisi met officials later."], aliases=names.load_name_aliases(extra))}
+        ["Abdel Fattah Al-Sisi spoke.", "El-Sisi met officials later."], aliases=load_name_aliases(extra))}
     variant = found[("El-Sisi", "Al-Sisi")]
     assert variant.evidence == "alias" and not variant.applied
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import prepare_batch
+from ingest.batch import prepare_batch
 from ingest.names import read_names
 from ingest.records import RawItem
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.names import NameAliases, judge_link, read_names
+from ingest.name_aliases import NameAliases
+from ingest.names import judge_link, read_names
 
 # Name-like forms: capitalised, some with apostrophes, hyphens, accents or other scripts, most short
 # enough to fall within an edit or two of each other so that pairs are actually judged.

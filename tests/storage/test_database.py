@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import prepare_batch
+from ingest.batch import prepare_batch
 from ingest.records import Batch, RawItem
 from storage import Database, DatabaseBusyError, DatabaseMissingError, QueryError, SchemaVersionError, StorageError
 from storage.lock import file_lock

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import prepare_batch
-from ingest.names import load_name_aliases
+from ingest.batch import prepare_batch
+from ingest.name_aliases import load_name_aliases
 from ingest.records import RawItem
 from storage import Database
 from storage import names as storage_names

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import prepare_batch
+from ingest.batch import prepare_batch
 from ingest.records import Batch, RawItem
 from ingest.stories import StoryThresholds
 from storage import Database

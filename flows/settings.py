@@ -57,7 +57,7 @@ class FetchPolicy:
     retries: int = 3  # NEWSFLOW_HTTP_RETRIES: extra attempts after the first, for retryable failures only
     backoff: float = 1.0  # first retry waits about this long, then doubles (with jitter)
     max_retry_wait: float = 60.0  # a longer Retry-After ends the attempts; the feed is scheduled for later
-    concurrency: int = 20  # NEWSFLOW_HTTP_CONCURRENCY
+    concurrency: int = 64  # NEWSFLOW_HTTP_CONCURRENCY: a waiting request costs a socket, not a thread (docs/dev.md)
     per_host: int = 2  # NEWSFLOW_HTTP_PER_HOST
     user_agent: str | None = None  # None: "newsflow/<version> (...)"
 

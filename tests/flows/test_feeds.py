@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -348,3 +349,27 @@ def test_the_feed_that_was_slowest_is_fetched_first_next_time(server: FeedServer
     server.requests.clear()
     _run(one_at_a_time, *quick, late, force=True)
     assert server.requests[0].path == "/z-slow.xml"  # it overlaps the others now instead of ending the run
+
+
+def test_at_most_two_requests_are_in_flight_per_host_however_many_slots_are_free(
+    server: FeedServer, settings: Settings
+) -> None:
+    """64 slots by default: what keeps a run polite to one publisher is the per-host limit."""
+    lock = threading.Lock()
+    in_flight: list[str] = []
+    most = 0
+
+    def slow(request: Request) -> Response:
+        nonlocal most
+        with lock:
+            in_flight.append(request.path)
+            most = max(most, len(in_flight))
+        time.sleep(0.2)
+        with lock:
+            in_flight.remove(request.path)
+        return conditional(lambda: rss(ONE))(request)
+
+    urls = [server.route(f"/feed-{n}.xml", slow) for n in range(8)]
+    result = _run(replace(settings, fetch=replace(POLICY, concurrency=64)), *urls)
+    assert (result.due, result.failures) == (8, [])
+    assert most == 2

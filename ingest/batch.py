@@ -24,11 +24,12 @@ from ingest.stories import sketch_texts
 
 # Errors a parser bug can raise on odd input; caught per item so that one item cannot sink a batch.
 _ITEM_ERRORS = (NewsflowError, ValueError, LookupError, RecursionError)
-# A detected language judges names by its word list only when the model is this sure of it. Short
-# English wire items and tables of figures come out as Spanish or French at 0.1-0.45 (Reuters-21578:
-# 189 of 18,684), and judging their names by another language's word list misreads them (and loads
-# that list, 0.3 s, in every process that meets one); of the 300 labelled sample articles, all
-# detected right, only a two-line Portuguese teaser scored below 0.6.
+# A detected language judges names by its word list only when the model is this sure of it; below,
+# the text is judged as one of unknown language (as English when it reads as English). Short English
+# wire items and tables of figures come out as Spanish or French at 0.1-0.45 (Reuters-21578: 189 of
+# 18,684), and each such guess loaded that language's word list (0.3 s) in every process that met
+# one; their names come out the same either way. Of the 300 labelled sample articles, all detected
+# right, only a two-line Portuguese teaser scored below 0.6.
 NAMES_LANGUAGE_CONFIDENCE = 0.5
 
 

@@ -159,7 +159,8 @@ def _buckets(name: str) -> list[list[str]]:
 
     Read from the data file as wordfreq's `read_cBpack` reads it, without importing wordfreq."""
     spec = importlib.util.find_spec("wordfreq")
-    assert spec is not None and spec.submodule_search_locations, "wordfreq is a declared dependency"
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("wordfreq is not installed; newsflow reads its word lists")
     path = Path(spec.submodule_search_locations[0]) / "data" / f"{name}.msgpack.gz"
     with gzip.open(path, "rb") as handle:
         header, *buckets = msgpack.unpackb(handle.read(), raw=False)

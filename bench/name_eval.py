@@ -39,9 +39,9 @@ except ImportError:
 
 sys.path.insert(0, str(REPO))
 
+from ingest.batch import article_language, names_language  # noqa: E402
 from ingest.feeds import parse_feed  # noqa: E402
 from ingest.fingerprint import words  # noqa: E402
-from ingest.language import declared_language, detect_language  # noqa: E402
 from ingest.names import read_names  # noqa: E402
 from ingest.parse import ParsedItem, parse_item  # noqa: E402
 from ingest.records import NameVariant, RawItem  # noqa: E402
@@ -56,7 +56,7 @@ class Text:
     corpus: str  # bbc, reuters, feeds
     file: str  # where in the corpus: "sport/486.txt", "reut2-000/5", "rss-parser__guardian.rss#3"
     texts: tuple[str, ...]  # title, then paragraphs
-    language: str | None  # as the pipeline has it: declared, else detected
+    language: str | None  # the language its names are judged by, as the pipeline has it
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,9 @@ def _parsed(corpus: str, file: str, data: bytes, suffix: str) -> Iterator[Text]:
 
 
 def _text(corpus: str, file: str, item: ParsedItem) -> Text:
-    """The article's texts and its language, found the way `ingest.batch.build_article` finds it."""
+    """The article's texts and the language its names are judged by, as `ingest.batch.build_article` has them."""
     texts = (item.article.title, *item.article.paragraphs)
-    detected = detect_language("\n".join(texts), words=words(item.article.paragraphs))
-    language = declared_language(item.article.language) or (detected[0] if detected else None)
-    return Text(corpus, file, texts, language)
+    return Text(corpus, file, texts, names_language(*article_language(item.article, words(item.article.paragraphs))))
 
 
 SOURCES = {"bbc": bbc_texts, "reuters": reuters_texts, "feeds": feed_texts}

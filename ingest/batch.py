@@ -137,9 +137,9 @@ def build_article(parsed: ParsedArticle, /, *, aliases: NameAliases | None = Non
     # The language comes first: the name rules read its word frequencies. A name repair changes no
     # language, so the words are scanned again only when a repair changed them.
     body_words = words(parsed.paragraphs)
-    language, language_source, language_confidence = _language(parsed, parsed.title, parsed.paragraphs, body_words)
-    sure = language_source == "declared" or (language_confidence or 0.0) >= NAMES_LANGUAGE_CONFIDENCE
-    names = read_names((parsed.title, *parsed.paragraphs), aliases=aliases, language=language if sure else None)
+    language, language_source, language_confidence = article_language(parsed, body_words)
+    names = read_names((parsed.title, *parsed.paragraphs), aliases=aliases,
+                       language=names_language(language, language_source, language_confidence))
     variants = names.variants
     title = apply_name_repairs(parsed.title, variants)
     paragraphs = tuple(apply_name_repairs(p, variants) for p in parsed.paragraphs)
@@ -168,12 +168,20 @@ def build_article(parsed: ParsedArticle, /, *, aliases: NameAliases | None = Non
     )
 
 
-def _language(
-    parsed: ParsedArticle, title: str, paragraphs: Sequence[str], body_words: Sequence[str]
+def article_language(
+    parsed: ParsedArticle, body_words: Sequence[str], /
 ) -> tuple[str | None, LanguageSource | None, float | None]:
-    """The language the input declares (as ISO 639-1), else the one detected from the text."""
+    """The language the input declares (as ISO 639-1), else the one detected from the title and body
+    (`body_words`: the body's word tokens); with how it was found and the detector's confidence."""
     declared = declared_language(parsed.language)
     if declared is not None:
         return declared, "declared", None
-    detected = detect_language(title + "\n" + "\n".join(paragraphs), words=body_words)
+    detected = detect_language(parsed.title + "\n" + "\n".join(parsed.paragraphs), words=body_words)
     return (detected[0], "detected", detected[1]) if detected else (None, None, None)
+
+
+def names_language(language: str | None, source: LanguageSource | None, confidence: float | None, /) -> str | None:
+    """The language whose word list judges the article's names: a declared one, or a detected one the
+    model is sure of (NAMES_LANGUAGE_CONFIDENCE); None leaves it to the text."""
+    sure = source == "declared" or (confidence or 0.0) >= NAMES_LANGUAGE_CONFIDENCE
+    return language if sure else None

@@ -140,10 +140,12 @@ def _english_zipf(tokens: list[str]) -> float:
     """wordfreq's `zipf_frequency` of a word that it splits into these tokens: the frequencies of
     several tokens combine as 1/f = 1/f1 + 1/f2 + ..., rounded to 3 significant digits; a token
     missing from the table makes the word unseen."""
-    ranks = [_english().rank(token) for token in tokens]
-    if None in ranks:
-        return 0.0
-    frequencies = [10 ** (-rank / 100) for rank in ranks if rank is not None]  # wordfreq's cB_to_freq
+    frequencies = []
+    for token in tokens:
+        rank = _english().rank(token)
+        if rank is None:
+            return 0.0
+        frequencies.append(10 ** (-rank / 100))  # wordfreq's cB_to_freq
     if len(frequencies) == 1:
         return round(math.log10(frequencies[0]) + 9, 2)
     frequency = max(1.0 / sum(1.0 / f for f in frequencies), UNSEEN_FREQUENCY)

@@ -49,7 +49,7 @@ def detect_language(text: str, /, *, words: Sequence[str] = ()) -> tuple[str, fl
     cued = _language_from_cues(words)
     if cued is not None:
         return cued
-    sample = _SPACES.sub(" ", text[: _MODEL_CHARACTERS * 2]).strip()[:_MODEL_CHARACTERS]
+    sample = _SPACES.sub(" ", _uncapitalised(text[: _MODEL_CHARACTERS * 2])).strip()[:_MODEL_CHARACTERS]
     if not any(char.isalpha() for char in sample):
         return None
     predictions: list[tuple[float, str]] = _model().f.predict(sample + "\n", _MODEL_CANDIDATES, 0.0, "replace")
@@ -58,6 +58,14 @@ def detect_language(text: str, /, *, words: Sequence[str] = ()) -> tuple[str, fl
         if len(code) == 2:
             return code, round(min(float(probability), 1.0), 3)
     return None
+
+
+def _uncapitalised(text: str) -> str:
+    """The text with its lines in capitals in lower case. The model misreads a wire headline in
+    capitals: on Reuters-21578, 168 of the 3,324 English stories it was asked about came out as Spanish
+    ("ARMOR ALL PRODUCTS CORP <ARMR> QUARTERLY DIV" over a table of "Qtly div ten cts vs ten cts"),
+    2 once the headline is in lower case."""
+    return "\n".join(line.lower() if line.isupper() else line for line in text.split("\n"))
 
 
 def _language_from_cues(words: Sequence[str]) -> tuple[str, float] | None:

@@ -74,7 +74,9 @@ ROLE_REACH = 60  # characters that hold them
 SYLLABLE_LENGTH = 4
 
 # Words that start with anything but an ASCII lower-case letter: the only ones that can be names.
-_CAPITALISED_WORD = TextPattern(r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]*(?:[-'’][^\W\d_]+)*")
+# The look-behind (no word character, apostrophe or hyphen before the word) comes after the first
+# letter, so that the scan skips to candidate letters without trying it at every position.
+_CAPITALISED_WORD = TextPattern(r"[^\W\d_a-z](?<![\w'’-].)[^\W\d_]*(?:[-'’][^\W\d_]+)*")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _HEADLINE_WORD = re.compile(r"\b[A-Z][A-Z]{3,}\b")  # the words of an all-caps wire headline
 _DIGIT = re.compile(r"\d")

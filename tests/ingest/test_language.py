@@ -27,3 +27,17 @@ def test_each_language_of_the_fidelity_texts_is_detected(name: str) -> None:
 
 def test_a_text_without_letters_has_no_language() -> None:
     assert detect_language("12,400 / 13,100 -- 5%") is None
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "NORTHERN GRAIN HOLDINGS <NGH> QUARTERLY DIVIDEND\n\nQtly div 12 cts vs 12 cts prior\n\nPay May 2\n\nRecord April 11",
+        "ALDER MILLS INC <ALDM> 2ND QTR NET\n\nShr 31 cts vs 27 cts\n\nNet 2,104,000 vs 1,880,500\n\nRevs 41.2 mln vs 36.9 mln",
+        "ACORN SHIPPING LTD 4TH QTR LOSS\n\nShr loss nine cts vs profit four cts\n\nNet loss 1.2 mln vs profit 406,000",
+    ],
+)
+def test_a_wire_table_under_a_headline_in_capitals_is_english(item: str) -> None:
+    paragraphs = item.split("\n\n")[1:]
+    language, _ = detect_language(item, words=words(paragraphs)) or ("und", 0.0)
+    assert language == "en"

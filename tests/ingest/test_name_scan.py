@@ -1,0 +1,68 @@
+"""The compiled capitalised-word scan (ingest/_name_scan.c) reads every text as the Python scan does.
+
+Name repair runs the compiled scan where the install built it and the Python one elsewhere, so any
+difference between them would make the same article's names depend on the machine it was ingested on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import names
+from ingest.names import _Occurrence, _scan_occurrences
+
+compiled = pytest.importorskip("ingest._name_scan", reason="built without a C compiler: the Python scan runs alone")
+
+# Characters every rule of the scan looks at: ASCII and other capitals, lower case, title case,
+# apostrophes and joiners, quotes and brackets before a word, sentence ends, digits of other
+# scripts, figures and line breaks (table rows), and letters without case.
+_ALPHABET = st.sampled_from(
+    list("AaBbMmrRsSZz'’-_ .,!?\n\"“‘(0123456789")
+    + ["Mr", "Dr", "’s", "'s", "Ǆ", "ǅ", "ß", "É", "é", "Ω", "ω", "٣", "²", "Ⅻ", "中", "ا", "\u00a0", "-4"]
+    + [" " * 10, " (“‘'\"", ". " + " " * 9, "\n" + " " * 10]  # near the 12 characters looked back for a sentence end
+)
+
+
+def _compiled_scan(text: str) -> list[_Occurrence]:
+    return compiled.occurrences(text, names._honorifics(), _Occurrence)
+
+
+@given(st.lists(_ALPHABET, max_size=80).map("".join))
+@settings(max_examples=2000, deadline=None)
+def test_the_compiled_scan_finds_what_the_python_scan_finds(text: str) -> None:
+    assert _compiled_scan(text) == _scan_occurrences(text)
+
+
+def test_name_repair_uses_the_compiled_scan_where_it_was_built() -> None:
+    assert names._compiled_scan is compiled.occurrences
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mr Rodick met Andy Roddick's lawyers.",
+         [("Mr", None, False), ("Rodick", None, False), ("Andy", None, False), ("Roddick", "Andy", False)]),
+        ("Start Stcks 1,905 1,905 1,425", [("Start", None, True), ("Stcks", "Start", True)]),
+        ("the Khark-5 and NASA", [("Khark", None, True)]),
+        ("Ab Cd ef gh ij kl mn 1 2 3", [("Ab", None, True), ("Cd", "Ab", True)]),  # 3 figures in 10 words: a row
+        ("Ab Cd ef gh ij kl mn op 1 2 3", [("Ab", None, False), ("Cd", "Ab", False)]),  # in 11: prose
+    ],
+)
+def test_the_compiled_scan_reads_names_titles_possessives_and_tables(
+    text: str, expected: list[tuple[str, str | None, bool]]
+) -> None:
+    found = _compiled_scan(text)
+    assert [(occurrence.form, occurrence.given, occurrence.table) for occurrence in found] == expected
+    assert all(isinstance(occurrence, _Occurrence) for occurrence in found)
+
+
+@pytest.mark.corpus
+def test_the_compiled_scan_reads_the_bbc_corpus_and_the_real_feeds_as_the_python_scan(corpora: Path) -> None:
+    paths = [*sorted((corpora / "bbc" / "bbc").rglob("*.txt")), *sorted((corpora / "real-feeds").iterdir())]
+    texts = [path.read_text(encoding="utf-8", errors="replace") for path in paths if path.is_file()]
+    assert len(texts) > 2000
+    assert [text for text in texts if _compiled_scan(text) != _scan_occurrences(text)] == []

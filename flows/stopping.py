@@ -4,16 +4,21 @@ Within `stoppable()`, the first of these signals raises `Stopped` in the main th
 block unwinds as for any error: the worker pool is shut down and joined, the run's row is marked
 `interrupted`, the command line prints one line. A signal that arrives while DuckDB runs a query
 comes out as DuckDB's own "Query interrupted" error instead; the request is remembered here, so the
-run is recorded as stopped all the same. Later signals are ignored while the run winds down, which
-takes at most one part of a batch.
+run is recorded as stopped all the same. While the database is being opened or closed, the request
+waits until that is done (storage/shield.py): an exception inside DuckDB's open or close could leave
+the file locked by this very process. Later signals are ignored while the run winds down, which takes
+at most one part of a batch.
 """
 
 from __future__ import annotations
 
+import functools
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+from storage.shield import defer
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _requested: list[str] = []  # the name of the signal that asked to stop, once one has
@@ -47,5 +52,12 @@ def stoppable() -> Iterator[None]:
 def _stop(number: int, _frame: FrameType | None) -> None:
     if _requested:
         return
-    _requested.append(signal.Signals(number).name)
-    raise Stopped(_requested[0])
+    name = signal.Signals(number).name
+    _requested.append(name)
+    stop = functools.partial(_raise_stopped, name)
+    if not defer(stop):  # opening or closing the database: stop as soon as that is done
+        stop()
+
+
+def _raise_stopped(signal_name: str) -> None:
+    raise Stopped(signal_name)

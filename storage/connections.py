@@ -24,6 +24,7 @@ from storage.maintenance import rebuild_search_index
 from storage.schema import LATEST_VERSION, migrate, schema_version
 from storage.search import search_index_is_fresh, searchable_copy
 from storage.session import held_connection, holding
+from storage.shield import shielded
 
 T = TypeVar("T")
 Connection = duckdb.DuckDBPyConnection
@@ -96,7 +97,8 @@ class FileConnections:
                 migrate(con, self.name)
                 yield con
             finally:
-                con.close()
+                with shielded():
+                    con.close()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -124,7 +126,8 @@ class FileConnections:
                 con.execute("SET TimeZone = 'UTC'")
                 yield con
             finally:
-                con.close()
+                with shielded():
+                    con.close()
 
     def _read_only(self, read: Callable[[Connection], T]) -> T:
         with self._read_only_connection() as con:

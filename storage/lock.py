@@ -18,6 +18,7 @@ from typing import TypeVar
 import duckdb
 
 from storage.errors import DatabaseBusyError
+from storage.shield import shielded
 
 DEFAULT_LOCK_TIMEOUT = 120.0  # seconds; the run settings may change it (NEWSFLOW_LOCK_TIMEOUT)
 _POLL_SECONDS = 0.05
@@ -70,11 +71,13 @@ def lease_is_free(folder: Path, run_id: str) -> bool:
 
 
 def connect_waiting(db_path: Path, *, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
-    """Open DuckDB, retrying while another (non-newsflow) process holds its file lock."""
+    """Open DuckDB, retrying while another (non-newsflow) process holds its file lock. Each attempt is
+    shielded from stop requests (storage/shield.py); the waiting between attempts is not."""
 
     def attempt() -> duckdb.DuckDBPyConnection:
         try:
-            return duckdb.connect(str(db_path), read_only=read_only)
+            with shielded():
+                return duckdb.connect(str(db_path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise BlockingIOError(str(exc)) from exc

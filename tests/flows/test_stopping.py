@@ -13,7 +13,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from flows.stopping import Stopped, stoppable
 from storage import Database
+from storage.lock import connect_waiting
+from storage.shield import shielded
 
 FILES = 6_000
 _WORDS = ("grain", "port", "minister", "talks", "harvest", "convoy", "tariff", "strike", "vote", "court")
@@ -82,3 +85,20 @@ def _session(process: psutil.Process) -> int | None:
         return os.getsid(process.pid)
     except OSError:
         return None
+
+
+def test_a_stop_request_while_the_database_opens_or_closes_waits_for_it_then_stops(tmp_path: Path) -> None:
+    """A signal inside DuckDB's open or close once left the file locked by the stopped run itself, which
+    then waited for its own lock until the timeout instead of recording itself as interrupted."""
+    db = tmp_path / "news.duckdb"
+    steps = []
+    with pytest.raises(Stopped), stoppable():
+        with shielded():
+            os.kill(os.getpid(), signal.SIGTERM)
+            con = connect_waiting(db, read_only=False, timeout=5)  # the handler runs during this call
+            steps.append("opened")
+            con.close()
+            steps.append("closed")
+        steps.append("after the block")
+    assert steps == ["opened", "closed"]
+    connect_waiting(db, read_only=False, timeout=5).close()  # the file is free: nothing holds its lock

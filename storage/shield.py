@@ -1,10 +1,11 @@
 """Opening and closing a DuckDB file run to their end, whatever signal arrives meanwhile.
 
 A request to stop (flows/stopping.py) raises an exception wherever the main thread is when the
-signal comes. Raised inside `duckdb.connect` or a connection's `close`, it could leave the file's
-lock held by a database object nothing references any more: the stopped run then waited for its
-own lock, until the lock timeout, to record itself as interrupted. The stop handler asks `defer`
-first: within a `shielded` block the request waits and is acted on as the block ends.
+signal comes. Raised inside `duckdb.connect` or a connection's `close`, it can leave DuckDB's
+database for the file half opened or half closed: a stopped run then never finished, spinning inside
+`duckdb.connect` when it came to record itself as interrupted (1 stop drill in about 6, once the
+pipeline got faster). The stop handler asks `defer` first: within a `shielded` block the request
+waits and is acted on as the block ends.
 """
 
 from __future__ import annotations

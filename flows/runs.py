@@ -8,6 +8,8 @@ and the next run to start marks it `interrupted`.
 
 from __future__ import annotations
 
+import gc
+import traceback
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -38,11 +40,27 @@ def recorded_run(
         try:
             yield run_id
         except BaseException as exc:
+            _release_frames(exc)
             if stopped_by := stop_requested():
                 database.finish_run(run_id, status="interrupted", error=_STOPPED.format(signal=stopped_by))
             else:
                 database.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
+
+
+def _release_frames(exc: BaseException) -> None:
+    """Drop the locals of the frames the exception unwound. They may hold objects of the connection
+    closed on the way (a DuckDB result, a relation) that keep its database alive, and DuckDB opens the
+    file again only once that database is gone: it waits in a busy loop, holding the GIL, so a run
+    stopped in the middle of a batch spun forever when it came to record itself (seen with py-spy and
+    gdb in `DBInstanceCache::GetInstanceInternal`)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        current = current.__context__
+    gc.collect()
 
 
 def refused_run(

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import psutil
 import pytest
 
@@ -88,10 +90,10 @@ def _session(process: psutil.Process) -> int | None:
 
 
 def test_a_stop_request_while_the_database_opens_or_closes_waits_for_it_then_stops(tmp_path: Path) -> None:
-    """A signal inside DuckDB's open or close once left the file locked by the stopped run itself, which
-    then waited for its own lock until the timeout instead of recording itself as interrupted."""
+    """A signal inside DuckDB's open or close once left a stopped run spinning inside `duckdb.connect`
+    when it came to record itself as interrupted, instead of exiting."""
     db = tmp_path / "news.duckdb"
-    steps = []
+    steps: list[str] = []
     with pytest.raises(Stopped), stoppable():
         with shielded():
             os.kill(os.getpid(), signal.SIGTERM)
@@ -102,3 +104,24 @@ def test_a_stop_request_while_the_database_opens_or_closes_waits_for_it_then_sto
         steps.append("after the block")
     assert steps == ["opened", "closed"]
     connect_waiting(db, read_only=False, timeout=5).close()  # the file is free: nothing holds its lock
+
+
+def test_opening_the_database_finishes_before_a_stop_request_that_arrives_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "news.duckdb"
+    steps: list[str] = []
+    open_duckdb = duckdb.connect
+
+    def signalled_while_opening(*args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        os.kill(os.getpid(), signal.SIGTERM)  # the real DuckDB open, with the signal arriving during it
+        time.sleep(0.05)
+        con = open_duckdb(*args, **kwargs)
+        steps.append("opened")
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", signalled_while_opening)
+    with pytest.raises(Stopped), stoppable():
+        connect_waiting(db, read_only=False, timeout=5)
+        steps.append("returned")
+    assert steps == ["opened"]

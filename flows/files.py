@@ -107,17 +107,18 @@ def run_ingest_files(
     """
     database = settings.database()
     parameters = {"paths": [str(p) for p in paths], "db": database.name, "only_new": only_new}
-    with recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
-                      prefect_flow_run_id=prefect_flow_run_id) as run_id:
-        files = list(iter_file_paths(paths))
-        part_size = min(PREPARE_FILES, settings.batch_size)
-        workers = settings.workers if len(files) > part_size and not remote_workers else 1
-        database_threads = 1 if workers > 1 else None  # the workers take the other cores
-        with (
-            database.holding_writes(threads=database_threads),
-            Workers(workers) as pool,
-            ThreadPoolExecutor(max_workers=(remote_workers or workers) + 1) as threads,
-        ):
+    files = list(iter_file_paths(paths))
+    part_size = min(PREPARE_FILES, settings.batch_size)
+    workers = settings.workers if len(files) > part_size and not remote_workers else 1
+    database_threads = 1 if workers > 1 else None  # the workers take the other cores
+    # The held connection outlives the run's row: a stopped or failed run records itself through it.
+    # Opening the file again at that point could wait forever (docs/operations.md, a stopped run).
+    with (
+        database.holding_writes(threads=database_threads),
+        recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
+                     prefect_flow_run_id=prefect_flow_run_id) as run_id,
+    ):
+        with Workers(workers) as pool, ThreadPoolExecutor(max_workers=(remote_workers or workers) + 1) as threads:
             starter = _Starter(steps.prepare, pool, threads, settings, database, only_new, part_size)
             storer = _Storer(steps.store, settings, run_id, only_new, len(files), progress)
             store_in_order(chunks(files, settings.batch_size), start=starter, finish=storer)

@@ -6,8 +6,8 @@ block unwinds as for any error: the worker pool is shut down and joined, the run
 comes out as DuckDB's own "Query interrupted" error instead; the request is remembered here, so the
 run is recorded as stopped all the same. While the database is being opened or closed, the request
 waits until that is done (storage/shield.py): an exception inside DuckDB's open or close could leave
-the run unable to open the file again to record itself. Later signals are ignored while the run winds down, which takes
-at most one part of a batch.
+the run unable to open the file again to record itself. Later signals are ignored while the run
+winds down, which takes at most one part of a batch.
 """
 
 from __future__ import annotations

@@ -97,24 +97,23 @@ static int starts_sentence(const Text *t, Py_ssize_t start) {
 
 /* Whether text[start:end] (one line) is a row of a table: names.py's _table_lines. */
 static int is_table_line(const Text *t, Py_ssize_t start, Py_ssize_t end) {
-    Py_ssize_t spaces = 0, figures = 0;
-    int digits = 0, in_figure = 0;
+    Py_ssize_t spaces = 0, figures = 0; /* three words or more need a figure to pass the share */
+    int in_figure = 0;
     for (Py_ssize_t i = start; i < end; i++) {
         Py_UCS4 c = at(t, i);
         if (c == ' ') spaces++;
         if (in_figure && (c == ',' || c == '.' || is_decimal(c))) continue;
         in_figure = is_decimal(c);
         figures += in_figure;
-        digits |= in_figure;
     }
     Py_ssize_t words = spaces + 1;
-    return digits && words >= 3 && figures * 10 >= 3 * words;
+    return words >= 3 && figures * 10 >= 3 * words;
 }
 
 /* Whether the line around `position` is a table row; `line` caches the last line read (positions
-   only grow). */
+   only grow, so the line ends where the last one did at the earliest). */
 typedef struct {
-    Py_ssize_t start, end;
+    Py_ssize_t end;
     int table;
 } Line;
 
@@ -124,7 +123,6 @@ static int in_table_line(const Text *t, Py_ssize_t position, Line *line) {
         while (start > line->end && at(t, start - 1) != '\n') start--;
         Py_ssize_t end = position;
         while (end < t->length && at(t, end) != '\n') end++;
-        line->start = start;
         line->end = end;
         line->table = is_table_line(t, start, end);
     }
@@ -154,7 +152,7 @@ static PyObject *scan(PyObject *Py_UNUSED(module), PyObject *args) {
     if (found == NULL) return NULL;
     PyObject *previous_form = NULL; /* borrowed: held by the last occurrence in `found` */
     Py_ssize_t previous_end = -10;
-    Line line = {0, -1, 0}; /* no line read yet */
+    Line line = {-1, 0}; /* no line read yet */
     Py_ssize_t i = 0;
     while (i < t.length) {
         if (!starts_word(&t, i)) {

@@ -2,10 +2,11 @@
 
 A request to stop (flows/stopping.py) raises an exception wherever the main thread is when the
 signal comes. Raised inside `duckdb.connect` or a connection's `close`, it can leave DuckDB's
-database for the file half opened or half closed: a stopped run then never finished, spinning inside
-`duckdb.connect` when it came to record itself as interrupted (1 stop drill in about 6, once the
-pipeline got faster). The stop handler asks `defer` first: within a `shielded` block the request
-waits and is acted on as the block ends.
+database for the file half opened or half closed, and a stopped run that then opens the file again
+to record itself can spin inside `duckdb.connect` for good (docs/operations.md). This narrows that
+window; an `ingest files` run also records a stop through the connection it holds (flows/files.py).
+The stop handler asks `defer` first: within a `shielded` block the request waits and is acted on as
+the block ends.
 """
 
 from __future__ import annotations

@@ -15,13 +15,14 @@ $(BIN)/python:
 # modules at start-up: 0.2 s each where PYTHONDONTWRITEBYTECODE is set, as on these machines and CI.
 COMPILE := $(BIN)/python -m compileall -q flows ingest storage
 
-# The C scan of name repair (ingest/_name_scan.c) is compiled by the install, so a change to it reinstalls.
-$(VENV)/.installed: pyproject.toml ingest/_name_scan.c | $(BIN)/python
+# The C modules of ingest/ are compiled by the install, so a change to one reinstalls.
+C_SOURCES := $(wildcard ingest/*.c ingest/*.h)
+$(VENV)/.installed: pyproject.toml $(C_SOURCES) | $(BIN)/python
 	$(PIP) install -e .
 	$(COMPILE)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml ingest/_name_scan.c | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml $(C_SOURCES) | $(BIN)/python
 	$(PIP) install -e '.[dev]'
 	$(COMPILE)
 	touch $@ $(VENV)/.installed

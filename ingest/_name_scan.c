@@ -2,10 +2,9 @@
 
    Every article goes through this scan, and in Python it is a third of name repair's time: one
    regular-expression match object and a dozen interpreted steps per capitalised word. This is the
-   same scan, step for step, with the same character classes as Python's `re` on a str pattern:
-   \w is Py_UNICODE_ISALNUM or '_', \d is Py_UNICODE_ISDECIMAL. ingest/names.py falls back to the
-   Python scan where this module was not built (no C compiler at install time); a test holds the two
-   to the same output on generated and real text.
+   same scan, step for step, with the character classes of Python's `re` (_text_classes.h).
+   ingest/names.py falls back to the Python scan where this module was not built (no C compiler at
+   install time); a test holds the two to the same output on generated and real text.
 */
 
 #define PY_SSIZE_T_CLEAN
@@ -16,29 +15,7 @@
 #define LEFT_DOUBLE_QUOTE 0x201C
 #define LEFT_SINGLE_QUOTE 0x2018
 
-typedef struct {
-    int kind;
-    const void *data;
-    Py_ssize_t length;
-} Text;
-
-static inline Py_UCS4 at(const Text *t, Py_ssize_t i) { return PyUnicode_READ(t->kind, t->data, i); }
-
-/* ASCII characters are classified inline; the Unicode database is asked only for the others. */
-static inline int ascii_letter(Py_UCS4 c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-
-static inline int ascii_digit(Py_UCS4 c) { return c >= '0' && c <= '9'; }
-
-static inline int is_word(Py_UCS4 c) {
-    return c < 128 ? ascii_letter(c) || ascii_digit(c) || c == '_' : Py_UNICODE_ISALNUM(c);
-}
-
-static inline int is_decimal(Py_UCS4 c) { return c < 128 ? ascii_digit(c) : Py_UNICODE_ISDECIMAL(c); }
-
-/* [^\W\d_]: a letter, or a numeric character that is no decimal digit */
-static inline int is_letter(Py_UCS4 c) {
-    return c < 128 ? ascii_letter(c) : Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
-}
+#include "_text_classes.h"
 
 static inline int is_upper(Py_UCS4 c) { return c < 128 ? c >= 'A' && c <= 'Z' : Py_UNICODE_ISUPPER(c); }
 

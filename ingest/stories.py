@@ -20,7 +20,7 @@ day) are never the same story.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Literal
@@ -31,6 +31,12 @@ import xxhash
 
 from ingest.patterns import TextPattern
 from ingest.records import StorySketch
+
+_compiled_shingle_sets: Callable[[list[str], bytes], tuple[bytes, bytes]] | None
+try:
+    from ingest._shingles import shingle_sets as _compiled_shingle_sets
+except ImportError:  # built without a C compiler: the NumPy steps below give the same sets
+    _compiled_shingle_sets = None
 
 SKETCH_VERSION = 1  # stored with each article's sketch rows: a change of any constant below needs a new one
 PERMUTATIONS = 128
@@ -121,9 +127,13 @@ def shingles(text: str, /) -> UInt64Array:
 def shingle_sets(texts: Sequence[str], /) -> tuple[UInt64Array, npt.NDArray[np.int64]]:
     """The shingle sets of many texts as one array: set i is `values[offsets[i]:offsets[i + 1]]`.
 
-    Every step after tokenising is one NumPy operation over the whole batch rather than a few per
-    text: a Reuters story has 130 words, and per-text NumPy calls cost more than its hashing.
+    Compiled (ingest/_shingles.c) where the install built it; else every step after tokenising is
+    one NumPy operation over the whole batch rather than a few per text: a Reuters story has 130
+    words, and per-text NumPy calls cost more than its hashing.
     """
+    if _compiled_shingle_sets is not None:
+        values, offsets = _compiled_shingle_sets(list(texts), _SHINGLE_MULTIPLIERS.tobytes())
+        return np.frombuffer(values, dtype=np.uint64), np.frombuffer(offsets, dtype=np.int64)
     return _sets_of_tokens([story_tokens(text) for text in texts])
 
 
@@ -161,12 +171,11 @@ def numbers(story: StoryText, /) -> frozenset[str]:
 
 
 def verification_inputs(stories: Sequence[StoryText], /) -> list[tuple[UInt64Array, frozenset[str]]]:
-    """Shingle set and numbers of each article, tokenising each body once."""
-    token_lists = [story_tokens(story.body) for story in stories]
-    values, offsets = _sets_of_tokens(token_lists)
+    """Shingle set and numbers of each article."""
+    values, offsets = shingle_sets([story.body for story in stories])
     return [
-        (values[offsets[i] : offsets[i + 1]], _numbers(tokens, story.dateline))
-        for i, (tokens, story) in enumerate(zip(token_lists, stories))
+        (values[offsets[i] : offsets[i + 1]], numbers(story))
+        for i, story in enumerate(stories)
     ]
 
 

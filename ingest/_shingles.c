@@ -224,10 +224,45 @@ done:
     return result;
 }
 
+/* `minhash_signatures`: per set, the top 32 bits of the least a*x + b (mod 2^64) of each permutation. */
+static PyObject *signatures(PyObject *Py_UNUSED(module), PyObject *args) {
+    Py_buffer values, offsets, a, b;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*", &values, &offsets, &a, &b)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t permutations = a.len / (Py_ssize_t)sizeof(uint64_t);
+    Py_ssize_t sets = offsets.len / (Py_ssize_t)sizeof(int64_t) - 1;
+    const uint64_t *x = values.buf, *pa = a.buf, *pb = b.buf;
+    const int64_t *bounds = offsets.buf;
+    if (b.len != a.len || sets < 0) {
+        PyErr_SetString(PyExc_ValueError, "signatures takes values, set offsets and two equal permutation arrays");
+        goto done;
+    }
+    result = PyBytes_FromStringAndSize(NULL, sets * permutations * (Py_ssize_t)sizeof(uint32_t));
+    if (result == NULL) goto done;
+    uint32_t *out = (uint32_t *)PyBytes_AS_STRING(result);
+    for (Py_ssize_t s = 0; s < sets; s++)
+        for (Py_ssize_t p = 0; p < permutations; p++) {
+            uint64_t least = UINT64_MAX;
+            for (int64_t k = bounds[s]; k < bounds[s + 1]; k++) {
+                uint64_t hashed = pa[p] * x[k] + pb[p];
+                least = hashed < least ? hashed : least;
+            }
+            out[s * permutations + p] = (uint32_t)(least >> 32);
+        }
+done:
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"shingle_sets", shingle_sets, METH_VARARGS,
      "shingle_sets(texts, multipliers) -> (values, offsets): ingest/stories.py's shingle sets as raw uint64 "
      "and int64 bytes."},
+    {"signatures", signatures, METH_VARARGS,
+     "signatures(values, offsets, a, b) -> bytes: ingest/stories.py's MinHash signatures as raw uint32, a row a set."},
     {NULL, NULL, 0, NULL},
 };
 

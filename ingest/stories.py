@@ -33,10 +33,12 @@ from ingest.patterns import TextPattern
 from ingest.records import StorySketch
 
 _compiled_shingle_sets: Callable[[list[str], bytes], tuple[bytes, bytes]] | None
+_compiled_signatures: Callable[[bytes, bytes, bytes, bytes], bytes] | None
 try:
     from ingest._shingles import shingle_sets as _compiled_shingle_sets
-except ImportError:  # built without a C compiler: the NumPy steps below give the same sets
-    _compiled_shingle_sets = None
+    from ingest._shingles import signatures as _compiled_signatures
+except ImportError:  # built without a C compiler: the NumPy steps below give the same sets and signatures
+    _compiled_shingle_sets = _compiled_signatures = None
 
 SKETCH_VERSION = 1  # stored with each article's sketch rows: a change of any constant below needs a new one
 PERMUTATIONS = 128
@@ -185,41 +187,53 @@ def _numbers(body_tokens: list[str], dateline: str | None) -> frozenset[str]:
 
 
 def sketch_texts(texts: Sequence[str], /) -> list[StorySketch]:
-    """Sketches for many bodies at once: the MinHash of a whole batch is a few NumPy operations."""
+    """Sketches for many bodies at once: the MinHash of a whole batch is one call, and each article's
+    fields are slices of a few byte strings made for the whole batch."""
     values, offsets = shingle_sets(texts)
-    sets = [values[offsets[i] : offsets[i + 1]] for i in range(len(texts))]
-    signatures = minhash_signatures(sets)
-    band_keys = _band_keys(signatures)
-    keys = band_keys.astype("<u8")
+    signatures = minhash_signatures(values, offsets)
+    bands = _band_keys(signatures).astype("<u8").tobytes()
+    signature_bytes = signatures.astype("<u4").tobytes()
+    sampled = (values >> np.uint64(SAMPLE_SHIFT)) == 0
+    samples = values[sampled].astype("<u8").tobytes()
+    sample_ends = (np.concatenate(([0], np.cumsum(sampled)))[offsets] * 8).tolist()
+    counts = np.diff(offsets).tolist()
+    band_size, signature_size = BANDS * 8, PERMUTATIONS * 4
     return [
         StorySketch(
-            bands=keys[i].tobytes() if len(s) else b"",
-            samples=s[(s >> np.uint64(SAMPLE_SHIFT)) == 0].astype("<u8").tobytes(),
-            shingle_count=len(s),
-            signature=signatures[i].astype("<u4").tobytes(),
+            bands=bands[i * band_size : (i + 1) * band_size] if count else b"",
+            samples=samples[sample_ends[i] : sample_ends[i + 1]],
+            shingle_count=count,
+            signature=signature_bytes[i * signature_size : (i + 1) * signature_size],
         )
-        for i, s in enumerate(sets)
+        for i, count in enumerate(counts)
     ]
 
 
-def minhash_signatures(sets: Sequence[UInt64Array], /) -> npt.NDArray[np.uint32]:
-    """128 MinHash values per shingle set, by multiply-shift permutations over many sets at once.
+def minhash_signatures(values: UInt64Array, offsets: npt.NDArray[np.int64], /) -> npt.NDArray[np.uint32]:
+    """128 MinHash values per shingle set (set i is `values[offsets[i]:offsets[i + 1]]`), by
+    multiply-shift permutations; an empty set gets all ones. Compiled where the install built
+    ingest/_shingles.c, else in NumPy."""
+    if _compiled_signatures is not None:
+        computed = _compiled_signatures(values.tobytes(), offsets.tobytes(), _PERM_A.tobytes(), _PERM_B.tobytes())
+        return np.frombuffer(computed, dtype=np.uint32).reshape(len(offsets) - 1, PERMUTATIONS)
+    return _numpy_signatures(values, offsets)
 
-    Shingles are concatenated in chunks of whole sets; each chunk is one (128 x shingles) matrix,
+
+def _numpy_signatures(values: UInt64Array, offsets: npt.NDArray[np.int64]) -> npt.NDArray[np.uint32]:
+    """Shingles are concatenated in chunks of whole sets; each chunk is one (128 x shingles) matrix,
     small enough to stay in cache, reduced per set with `minimum.reduceat`. The top 32 bits of the
-    minimum are the minimum of the top 32 bits, so the shift is done once per value kept. An empty
-    set gets all ones.
-    """
-    signatures = np.full((len(sets), PERMUTATIONS), np.iinfo(np.uint32).max, dtype=np.uint32)
-    for start, stop in _chunks_of_sets([len(s) for s in sets]):
-        members = [i for i in range(start, stop) if len(sets[i])]
+    minimum are the minimum of the top 32 bits, so the shift is done once per value kept."""
+    sizes = np.diff(offsets)
+    signatures = np.full((len(sizes), PERMUTATIONS), np.iinfo(np.uint32).max, dtype=np.uint32)
+    for start, stop in _chunks_of_sets(sizes.tolist()):
+        members = [i for i in range(start, stop) if sizes[i]]
         if not members:
             continue
-        values = np.concatenate([sets[i] for i in members])
-        offsets = np.cumsum([0] + [len(sets[i]) for i in members[:-1]])
-        hashed = np.multiply(_PERM_A[:, None], values[None, :])
+        chunk = values[offsets[start] : offsets[stop]]
+        starts = offsets[members] - offsets[start]
+        hashed = np.multiply(_PERM_A[:, None], chunk[None, :])
         hashed += _PERM_B[:, None]
-        minima = np.minimum.reduceat(hashed, offsets, axis=1)
+        minima = np.minimum.reduceat(hashed, starts, axis=1)
         signatures[members] = (minima >> np.uint64(32)).astype(np.uint32).T
     return signatures
 

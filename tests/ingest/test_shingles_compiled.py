@@ -1,4 +1,4 @@
-"""The compiled shingle sets (ingest/_shingles.c) are the NumPy steps' sets, hash for hash.
+"""The compiled shingle sets and signatures (ingest/_shingles.c) are the NumPy steps', hash for hash.
 
 Story sketches are stored and compared across runs and machines: an article sketched where the
 install built the C module and its update sketched where it did not must still meet in a band.
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest import stories
-from ingest.stories import _sets_of_tokens, story_tokens
+from ingest.stories import _numpy_signatures, _sets_of_tokens, minhash_signatures, shingle_sets, story_tokens
 
 compiled = pytest.importorskip("ingest._shingles", reason="built without a C compiler: the NumPy steps run alone")
 
@@ -41,10 +41,21 @@ def _compiled_sets(texts: list[str]) -> list[list[int]]:
 @settings(max_examples=1500, deadline=None)
 def test_the_compiled_sets_are_the_python_sets(texts: list[str]) -> None:
     assert _compiled_sets(texts) == _python_sets(texts)
+    values, offsets = shingle_sets(texts)
+    assert np.array_equal(minhash_signatures(values, offsets), _numpy_signatures(values, offsets))
 
 
 def test_sketches_use_the_compiled_sets_where_they_were_built() -> None:
     assert stories._compiled_shingle_sets is compiled.shingle_sets
+    assert stories._compiled_signatures is compiled.signatures
+
+
+@given(st.lists(st.lists(st.integers(0, 2**64 - 1), max_size=40, unique=True).map(sorted), max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_the_compiled_signatures_are_the_numpy_signatures(sets: list[list[int]]) -> None:
+    values = np.array([value for values in sets for value in values], dtype=np.uint64)
+    offsets = np.cumsum([0] + [len(values) for values in sets], dtype=np.int64)
+    assert np.array_equal(minhash_signatures(values, offsets), _numpy_signatures(values, offsets))
 
 
 @pytest.mark.parametrize(
@@ -76,3 +87,5 @@ def test_the_compiled_sets_of_the_bbc_corpus_and_the_real_feeds_are_the_python_s
     texts = [path.read_text(encoding="utf-8", errors="replace") for path in paths if path.is_file()]
     assert len(texts) > 2000
     assert _compiled_sets(texts) == _python_sets(texts)
+    values, offsets = shingle_sets(texts)
+    assert np.array_equal(minhash_signatures(values, offsets), _numpy_signatures(values, offsets))

@@ -23,7 +23,7 @@ from storage.lock import connect_waiting, file_lock, lease_is_free, run_lease
 from storage.maintenance import rebuild_search_index
 from storage.schema import LATEST_VERSION, migrate, schema_version
 from storage.search import search_index_is_fresh, searchable_copy
-from storage.session import held_connection, holding
+from storage.session import held_connection, holding, lift_memory_limit
 from storage.shield import shielded
 
 T = TypeVar("T")
@@ -77,6 +77,14 @@ class FileConnections:
             yield con
 
     def transact(self, work: Callable[[Connection], T], /) -> T:
+        try:
+            return self._transact_once(work)
+        except duckdb.OutOfMemoryException:
+            if not lift_memory_limit(self.path):
+                raise
+            return self._transact_once(work)
+
+    def _transact_once(self, work: Callable[[Connection], T], /) -> T:
         with self.writing() as con:
             con.begin()
             try:

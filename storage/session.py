@@ -21,6 +21,16 @@ YIELD_SECONDS = 0.25  # the pause after handing the lock back: longer than a wai
 # Checkpoints within a hold: rarer than DuckDB's 16 MB default, yet bounding the memory that
 # committed but not yet checkpointed rows occupy.
 HOLD_CHECKPOINT_THRESHOLD = "256MB"
+# The held connection's memory limit. Its buffer pool caches every table block its queries read back
+# (the candidate and anti-join queries scan whole columns), and at DuckDB's default limit, 80% of RAM,
+# it only grows: on 190,430 Reuters files the storing process reached 1,060 MiB, 644 MiB with this
+# cap, and no slower (docs/benchmarks.md, issue 17). The limit must also hold what DuckDB cannot evict:
+# the primary-key indexes (70 MiB there, 6% of the file) and the rows not yet checkpointed (up to
+# 220 MiB there). A quarter of the file's size, and at least the floor, leaves room for both; should
+# a batch still run out of memory, the limit is lifted for the rest of the hold and the batch tried
+# again (`lift_memory_limit`).
+HOLD_MEMORY_FLOOR = 320 * 2**20
+HOLD_MEMORY_SHARE = 0.25
 
 Opener = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
@@ -30,12 +40,15 @@ _held: dict[Path, HeldWriter] = {}
 class HeldWriter:
     """The held connection of one database in this process; opened on first use."""
 
-    def __init__(self, open_writer: Opener, threads: int | None) -> None:
+    def __init__(self, path: Path, open_writer: Opener, threads: int | None) -> None:
+        self._path = path
         self._open_writer = open_writer
         self._threads = threads
         self._context: AbstractContextManager[duckdb.DuckDBPyConnection] | None = None
         self._connection: duckdb.DuckDBPyConnection | None = None
         self._since = 0.0
+        self._default_memory_limit: str | None = None  # DuckDB's own, read before the cap is set
+        self._memory_limited = True
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         if self._connection is not None and time.monotonic() - self._since > HOLD_SECONDS:
@@ -47,8 +60,32 @@ class HeldWriter:
             self._connection.execute(f"SET checkpoint_threshold = '{HOLD_CHECKPOINT_THRESHOLD}'")
             if self._threads is not None:
                 self._connection.execute(f"SET threads = {int(self._threads)}")
+            if self._default_memory_limit is None:
+                self._default_memory_limit = self._setting("memory_limit")
+            if self._memory_limited:
+                self._connection.execute(f"SET memory_limit = '{self._memory_limit()}B'")
             self._since = time.monotonic()
         return self._connection
+
+    def lift_memory_limit(self) -> bool:
+        """Back to DuckDB's default limit for the rest of the hold; False if it was not limited.
+
+        Set, not RESET: DuckDB 1.5.5 shows the default after `RESET memory_limit` but its buffer
+        manager keeps the lower limit."""
+        if not self._memory_limited or self._connection is None:
+            return False
+        self._memory_limited = False
+        self._connection.execute(f"SET memory_limit = '{self._default_memory_limit}'")
+        return True
+
+    def _setting(self, name: str) -> str:
+        assert self._connection is not None
+        row = self._connection.execute("SELECT current_setting($name)", {"name": name}).fetchone()
+        return str(row[0]) if row else ""
+
+    def _memory_limit(self) -> int:
+        size = self._path.stat().st_size if self._path.exists() else 0
+        return max(HOLD_MEMORY_FLOOR, int(size * HOLD_MEMORY_SHARE))
 
     def close(self) -> None:
         context, self._context, self._connection = self._context, None, None
@@ -62,6 +99,13 @@ def held_connection(path: Path) -> duckdb.DuckDBPyConnection | None:
     return writer.connection() if writer is not None else None
 
 
+def lift_memory_limit(path: Path) -> bool:
+    """Lift the held connection's memory limit after a batch ran out of memory under it; False when
+    there was none to lift (no connection held, or already lifted), so the error stands."""
+    writer = _held.get(path)
+    return writer is not None and writer.lift_memory_limit()
+
+
 @contextmanager
 def holding(path: Path, open_writer: Opener, threads: int | None = None) -> Iterator[None]:
     """Keep one write connection to `path` for the block (nested blocks share the outer one).
@@ -71,7 +115,7 @@ def holding(path: Path, open_writer: Opener, threads: int | None = None) -> Iter
     if path in _held:
         yield
         return
-    writer = _held[path] = HeldWriter(open_writer, threads)
+    writer = _held[path] = HeldWriter(path, open_writer, threads)
     try:
         yield
     finally:

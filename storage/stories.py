@@ -36,7 +36,7 @@ from ingest.stories import (
     verification_inputs,
     worth_verifying,
 )
-from storage.arrow import registered
+from storage.arrow import integer_array, registered
 
 
 def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], sketches: Sequence[StorySketch]) -> None:
@@ -57,15 +57,15 @@ def add_sketches(con: duckdb.DuckDBPyConnection, article_ids: Sequence[str], ske
         ),
         "arrow_bands": pa.table(
             {
-                "article_id": ids.take(np.repeat(np.arange(len(ids)), band_counts)),
-                "band": pa.array(np.tile(np.arange(BANDS, dtype=np.int8), len(bands) // BANDS)),
-                "band_key": pa.array(bands.astype(np.int64)),
+                "article_id": ids.take(integer_array(np.repeat(np.arange(len(ids)), band_counts))),
+                "band": integer_array(np.tile(np.arange(BANDS, dtype=np.int8), len(bands) // BANDS)),
+                "band_key": integer_array(bands.astype(np.int64)),
             }
         ),
         "arrow_samples": pa.table(
             {
-                "article_id": ids.take(np.repeat(np.arange(len(ids)), sample_counts)),
-                "shingle": pa.array(samples.astype(np.int64)),
+                "article_id": ids.take(integer_array(np.repeat(np.arange(len(ids)), sample_counts))),
+                "shingle": integer_array(samples.astype(np.int64)),
             }
         ),
     }

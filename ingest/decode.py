@@ -23,14 +23,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import msgpack
-import regex
 import webencodings
 
 from ingest.datafiles import read_lines, read_tsv, shipped_path
 from ingest.errors import ParseError
 from ingest.records import DecodedText
+
+if TYPE_CHECKING:
+    import regex
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -47,9 +50,7 @@ _XML_DECLARATION = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _ISO2022 = re.compile(rb"\x1b(?:\$[@AB(]|\$\)C|\(J|\(I)")
-_WORD = regex.compile(r"[\p{L}\p{M}]+")
 _ASCII_RUN = re.compile(r"[A-Za-z]+")
-_INSIDE_WORD = regex.compile(r"(?<=\p{L})[^\x00-\x7f\p{L}\p{M}\p{N}\u2019\u2010\u2011\u00ad](?=\p{L})")
 _UNSPACED_SCRIPTS = frozenset({"CJK", "HANGUL", "THAI"})
 _ALIEN_MARK, _FOREIGN_MARK = "\x00", "\x01"  # prefixes of judged words that no language can know
 _MARKS = (_ALIEN_MARK, _FOREIGN_MARK)
@@ -227,7 +228,7 @@ def _units(text: str) -> Counter[str]:
     glued to a number is at best unknown too.
     """
     units: Counter[str] = Counter()
-    matches = list(_WORD.finditer(text))
+    matches = list(_word_pattern().finditer(text))
     main = _main_script([match.group() for match in matches])
     for match in matches:
         word = match.group()
@@ -297,7 +298,23 @@ def _odd_symbols(text: str) -> int:
         if not char.isascii() and not char.isalnum() and not char.isspace() and char not in allowed
         and unicodedata.category(char)[0] != "M"
     )
-    return odd + len(_INSIDE_WORD.findall(text))
+    return odd + len(_inside_word_pattern().findall(text))
+
+
+# Letter classes of any script need the `regex` module, imported at the first text that is not UTF-8:
+# 20 ms that a run of UTF-8 or ASCII text never needs.
+@cache
+def _word_pattern() -> regex.Pattern[str]:
+    import regex
+
+    return regex.compile(r"[\p{L}\p{M}]+")
+
+
+@cache
+def _inside_word_pattern() -> regex.Pattern[str]:
+    import regex
+
+    return regex.compile(r"(?<=\p{L})[^\x00-\x7f\p{L}\p{M}\p{N}\u2019\u2010\u2011\u00ad](?=\p{L})")
 
 
 def _lower(word: str) -> str:

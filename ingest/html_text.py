@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import html
 import re
-
-from lxml import etree
-from lxml import html as lxml_html
+from typing import TYPE_CHECKING
 
 from ingest.normalize import collapse_whitespace
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 _BLOCKS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr",
@@ -29,6 +30,9 @@ def paragraphs_from_html(fragment: str, /) -> list[str]:
     """Paragraphs of text in an HTML fragment; plain text passes through split on blank lines."""
     if not _TAG.search(fragment):
         return [p for p in (collapse_whitespace(part) for part in re.split(r"\n\s*\n", html.unescape(fragment))) if p]
+    from lxml import etree  # at the first fragment with markup: a run of text files never needs lxml (25 ms)
+    from lxml import html as lxml_html
+
     try:
         root = lxml_html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):

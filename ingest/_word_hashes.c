@@ -2,7 +2,7 @@
 
    Every process that reads names builds its word tables at start-up: 321,000 English words and
    338,000 foreign ones, each hashed with xxh64 as Python's xxhash hashes a str (its UTF-8, seed 0).
-   One Python call per word made that a tenth of a one-file run; here it is one call per table.
+   One Python call per word cost 60 ms of every such start-up; here it is one call per table.
    ingest/word_frequencies.py falls back to the Python calls where this module was not built; a test
    holds the two to the same hashes.
 */

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from wordfreq import zipf_frequency
 
 from ingest import word_frequencies
 from ingest.datafiles import shipped_path
+from ingest.word_frequencies import WordTable
 
 FORMS = [
     "Blinken", "Blinke", "Roddick", "Rodick", "Minister", "France-Presse", "Al-Assad", "Jean-Pierre",
@@ -49,3 +51,11 @@ def test_a_foreign_word_is_known_with_or_without_its_accents() -> None:
     assert "es" in word_frequencies.foreign_languages("Petroleos")
     assert "nl" in word_frequencies.foreign_languages("Graan")
     assert word_frequencies.foreign_languages("Grain") == frozenset()
+
+
+def test_a_table_gives_each_word_its_bucket_and_none_to_others() -> None:
+    buckets = [["the", "of"], ["naïve", "straße"], ["blinken"]]
+    table = WordTable(buckets)
+    assert [table.rank(word) for word in itertools.chain.from_iterable(buckets)] == [0, 0, 1, 1, 2]
+    assert table.rank("blinke") is None
+    assert "straße" in WordTable([buckets[1]]) and "the" not in WordTable([buckets[1]])

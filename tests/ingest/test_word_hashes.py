@@ -3,8 +3,6 @@ install has a C compiler finds the same words as one built where it has none."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 import xxhash
@@ -12,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest import word_frequencies
-from ingest.word_frequencies import WordTable
 
 compiled = pytest.importorskip("ingest._word_hashes", reason="built without a C compiler: xxhash hashes each word")
 
@@ -25,12 +22,4 @@ def test_the_compiled_hashes_are_xxhashs(words: list[str]) -> None:
 
 def test_word_tables_use_the_compiled_hashes_where_they_were_built() -> None:
     assert word_frequencies._compiled_hashes is compiled.hashes
-
-
-def test_a_table_gives_each_word_its_bucket_and_none_to_others() -> None:
-    buckets = [["the", "of"], ["naïve", "straße"], ["blinken"]]
-    table = WordTable(buckets)
-    assert [table.rank(word) for word in itertools.chain.from_iterable(buckets)] == [0, 0, 1, 1, 2]
-    assert table.rank("blinke") is None
-    assert "straße" in WordTable([buckets[1]]) and "the" not in WordTable([buckets[1]])
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -69,12 +70,9 @@ def _uncapitalised(text: str) -> str:
 
 
 def _language_from_cues(words: Sequence[str]) -> tuple[str, float] | None:
-    cues = _cue_words()
-    hits: dict[str, int] = {}
-    for word in " ".join(words[:_CUE_WORDS]).casefold().split():  # one casefold for all the words
-        language = cues.get(word)
-        if language is not None:
-            hits[language] = hits.get(language, 0) + 1
+    # One casefold for all the words, and the look-ups and counting in C (a Python loop here was 5%
+    # of preparing a Reuters article); `filter` drops the words that are no cue.
+    hits = Counter(filter(None, map(_cue_words().get, " ".join(words[:_CUE_WORDS]).casefold().split())))
     if not hits:
         return None
     ranked = sorted(hits.values(), reverse=True)

@@ -45,6 +45,13 @@ def test_the_compiled_sets_are_the_python_sets(texts: list[str]) -> None:
     assert np.array_equal(minhash_signatures(values, offsets), _numpy_signatures(values, offsets))
 
 
+@given(st.lists(st.sampled_from(["oil", "prices", "rose", "1,5", "Opec"]), min_size=200, max_size=1500).map(" ".join))
+@settings(max_examples=60, deadline=None)
+def test_long_repetitive_texts_give_the_python_sets(text: str) -> None:
+    """Long sets are radix-sorted and short ones quicksorted: both keep order and drop repeats."""
+    assert _compiled_sets([text, text[: len(text) // 3]]) == _python_sets([text, text[: len(text) // 3]])
+
+
 def test_sketches_use_the_compiled_sets_where_they_were_built() -> None:
     assert stories._compiled_shingle_sets is compiled.shingle_sets
     assert stories._compiled_signatures is compiled.signatures

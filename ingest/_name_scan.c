@@ -1,4 +1,5 @@
-/* The capitalised-word scan of name repair (ingest/names.py, `_scan_occurrences`), compiled.
+/* The capitalised-word scan of name repair (ingest/names.py, `_scan_occurrences`), compiled; and the
+   search for pairs of forms a few edits apart (`_close_pairs`).
 
    Every article goes through this scan, and in Python it is a third of name repair's time: one
    regular-expression match object and a dozen interpreted steps per capitalised word. This is the
@@ -9,6 +10,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 
 #define SENTENCE_WINDOW 12 /* characters looked back for a sentence end, as starts_sentence does */
 #define RIGHT_SINGLE_QUOTE 0x2019
@@ -175,9 +177,132 @@ error:
     return NULL;
 }
 
+/* Optimal string alignment distance (Levenshtein plus the swap of two neighbours, no substring edited
+   twice: rapidfuzz's OSA), or most + 1 once it must exceed `most`. `rows` holds 3 * (b->length + 1).
+   No row has a smaller least value than the row before (a swap costs what the diagonal step before it
+   saves), so a row all above `most` ends the alignment. */
+static Py_ssize_t osa(const Text *a, const Text *b, Py_ssize_t most, Py_ssize_t *rows) {
+    Py_ssize_t width = b->length + 1;
+    Py_ssize_t *two = rows, *one = rows + width, *current = rows + 2 * width;
+    for (Py_ssize_t j = 0; j < width; j++) one[j] = j;
+    for (Py_ssize_t i = 1; i <= a->length; i++) {
+        Py_UCS4 ca = at(a, i - 1);
+        current[0] = i;
+        Py_ssize_t least = i;
+        for (Py_ssize_t j = 1; j < width; j++) {
+            Py_UCS4 cb = at(b, j - 1);
+            Py_ssize_t value = one[j - 1] + (ca != cb);
+            if (one[j] + 1 < value) value = one[j] + 1;
+            if (current[j - 1] + 1 < value) value = current[j - 1] + 1;
+            if (i > 1 && j > 1 && ca == at(b, j - 2) && at(a, i - 2) == cb && two[j - 2] + 1 < value)
+                value = two[j - 2] + 1;
+            current[j] = value;
+            if (value < least) least = value;
+        }
+        if (least > most) return most + 1;
+        Py_ssize_t *spent = two;
+        two = one;
+        one = current;
+        current = spent;
+    }
+    return one[width - 1] > most ? most + 1 : one[width - 1];
+}
+
+/* One bit per character (its code modulo 64): a character of one form whose bit the other form lacks
+   needs an edit of its own, so more such bits than `most` rule a pair out before any alignment. */
+static uint64_t character_bits(const Text *t) {
+    uint64_t bits = 0;
+    for (Py_ssize_t i = 0; i < t->length; i++) bits |= (uint64_t)1 << (at(t, i) & 63);
+    return bits;
+}
+
+static int bit_count(uint64_t bits) {
+    int count = 0;
+    for (; bits; bits &= bits - 1) count++;
+    return count;
+}
+
+static int read_forms(PyObject *list, Text **texts, uint64_t **bits, Py_ssize_t *longest) {
+    Py_ssize_t count = PyList_GET_SIZE(list);
+    *texts = PyMem_Calloc((size_t)count + 1, sizeof(Text));
+    *bits = PyMem_Calloc((size_t)count + 1, sizeof(uint64_t));
+    if (*texts == NULL || *bits == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *form = PyList_GET_ITEM(list, i);
+        if (!PyUnicode_Check(form)) {
+            PyErr_SetString(PyExc_TypeError, "close_pairs takes lists of str");
+            return -1;
+        }
+        Text t = {PyUnicode_KIND(form), PyUnicode_DATA(form), PyUnicode_GET_LENGTH(form)};
+        (*texts)[i] = t;
+        (*bits)[i] = character_bits(&t);
+        if (t.length > *longest) *longest = t.length;
+    }
+    return 0;
+}
+
+static PyObject *close_pairs(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *first, *second;
+    Py_ssize_t most;
+    if (!PyArg_ParseTuple(args, "O!On:close_pairs", &PyList_Type, &first, &second, &most)) return NULL;
+    int within = second == Py_None;
+    if (!within && !PyList_Check(second)) {
+        PyErr_SetString(PyExc_TypeError, "close_pairs(forms, others: list or None, most)");
+        return NULL;
+    }
+    Text *a = NULL, *b = NULL;
+    uint64_t *a_bits = NULL, *b_bits = NULL;
+    Py_ssize_t *rows = NULL, longest = 0;
+    PyObject *found = NULL;
+    if (read_forms(first, &a, &a_bits, &longest) < 0) goto done;
+    if (within) {
+        b = a;
+        b_bits = a_bits;
+    } else if (read_forms(second, &b, &b_bits, &longest) < 0)
+        goto done;
+    rows = PyMem_Malloc(3 * ((size_t)longest + 1) * sizeof(Py_ssize_t));
+    found = PyList_New(0);
+    if (rows == NULL || found == NULL) {
+        if (rows == NULL) PyErr_NoMemory();
+        Py_CLEAR(found);
+        goto done;
+    }
+    Py_ssize_t others = PyList_GET_SIZE(within ? first : second);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(first); i++)
+        for (Py_ssize_t j = within ? i + 1 : 0; j < others; j++) {
+            Py_ssize_t gap = a[i].length - b[j].length;
+            if (gap > most || -gap > most) continue;
+            if (bit_count(a_bits[i] & ~b_bits[j]) > most || bit_count(b_bits[j] & ~a_bits[i]) > most) continue;
+            Py_ssize_t distance = osa(&a[i], &b[j], most, rows);
+            if (distance > most) continue;
+            PyObject *pair = Py_BuildValue("(nnn)", i, j, distance);
+            if (pair == NULL || PyList_Append(found, pair) < 0) {
+                Py_XDECREF(pair);
+                Py_CLEAR(found);
+                goto done;
+            }
+            Py_DECREF(pair);
+        }
+done:
+    if (!within) {
+        PyMem_Free(b);
+        PyMem_Free(b_bits);
+    }
+    PyMem_Free(a);
+    PyMem_Free(a_bits);
+    PyMem_Free(rows);
+    return found;
+}
+
 static PyMethodDef methods[] = {
     {"occurrences", scan, METH_VARARGS,
      "occurrences(text, honorifics, occurrence) -> list: the capitalised words of ingest/names.py's scan."},
+    {"close_pairs", close_pairs, METH_VARARGS,
+     "close_pairs(forms, others, most) -> list of (i, j, distance): the pairs at most `most` OSA edits apart, "
+     "within `forms` (i < j) when `others` is None, else across."},
     {NULL, NULL, 0, NULL},
 };
 

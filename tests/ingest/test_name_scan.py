@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
 from ingest import names
-from ingest.names import _Occurrence, _scan_occurrences
+from ingest.names import _close_pairs, _Occurrence, _scan_occurrences
 
 compiled = pytest.importorskip("ingest._name_scan", reason="built without a C compiler: the Python scan runs alone")
 
@@ -39,6 +40,60 @@ def test_the_compiled_scan_finds_what_the_python_scan_finds(text: str) -> None:
 
 def test_name_repair_uses_the_compiled_scan_where_it_was_built() -> None:
     assert names._compiled_scan is compiled.occurrences
+    assert names._compiled_close_pairs is compiled.close_pairs
+
+
+# Forms of few letters, with letters outside the BMP and the Latin-1 range and code points 64 apart
+# (one bit apart in the search's letter filter), and each with variants a few edits away: swapped
+# neighbours, a letter dropped, doubled or replaced.
+_LETTERS = st.sampled_from(list("abcAB") + ["é", "ß", "𝔄", "\x01", "\x41", "\u0141"])
+_EDITS = st.lists(st.tuples(st.sampled_from(["swap", "drop", "double", "replace"]), st.integers(0, 9), _LETTERS), max_size=3)
+
+
+def _edited(form: str, edits: list[tuple[str, int, str]]) -> str:
+    for edit, at, letter in edits:
+        if not form:
+            return letter
+        at %= len(form)
+        if edit == "swap" and at + 1 < len(form):
+            form = form[:at] + form[at + 1] + form[at] + form[at + 2 :]
+        elif edit == "drop":
+            form = form[:at] + form[at + 1 :]
+        elif edit == "double":
+            form = form[: at + 1] + form[at:]
+        elif edit == "replace":
+            form = form[:at] + letter + form[at + 1 :]
+    return form
+
+
+_FORMS = st.lists(st.tuples(st.lists(_LETTERS, max_size=9).map("".join), st.lists(_EDITS, max_size=3)), max_size=5).map(
+    lambda bases: [variant for base, edits in bases for variant in (base, *(_edited(base, e) for e in edits))]
+)
+
+
+def _osa_pairs(forms: list[str], others: list[str] | None, most: int) -> list[tuple[int, int, int]]:
+    """The pairs by rapidfuzz's OSA distance, one pair at a time."""
+    pairs = [(i, j) for i in range(len(forms)) for j in range(i + 1, len(forms))] if others is None else [
+        (i, j) for i in range(len(forms)) for j in range(len(others))]
+    second = forms if others is None else others
+    distances = [(i, j, OSA.distance(forms[i], second[j])) for i, j in pairs]
+    return [(i, j, d) for i, j, d in distances if d <= most]
+
+
+@given(_FORMS, st.none() | _FORMS, st.integers(0, 3))
+@settings(max_examples=1500, deadline=None)
+def test_the_compiled_close_pairs_are_rapidfuzz_osa_pairs(
+    forms: list[str], others: list[str] | None, most: int
+) -> None:
+    assert compiled.close_pairs(forms, others, most) == _osa_pairs(forms, others, most)
+
+
+def test_without_the_compiled_search_close_pairs_come_from_rapidfuzz(monkeypatch: pytest.MonkeyPatch) -> None:
+    forms = ["Blinke", "Blinken", "Bliken", "Blnkien", "Egypt", "Eqypt", "Geypt", "Łódź", "Lodz"]
+    monkeypatch.setattr(names, "_compiled_close_pairs", None)
+    assert sorted(_close_pairs(forms, None, 2)) == _osa_pairs(forms, None, 2)
+    assert sorted(_close_pairs(forms[:3], forms[3:], 1)) == _osa_pairs(forms[:3], forms[3:], 1)
+    assert _close_pairs([], None, 2) == _close_pairs(["Egypt"], [], 1) == []
 
 
 @pytest.mark.parametrize(

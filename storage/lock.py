@@ -27,15 +27,54 @@ T = TypeVar("T")
 
 @contextmanager
 def file_lock(db_path: Path, *, exclusive: bool, timeout: float) -> Iterator[None]:
-    """Hold the advisory lock beside `db_path` for the duration of the block."""
+    """Hold the advisory lock beside `db_path` for the duration of the block.
+
+    A process that has to wait for it says so (`someone_waits`) for as long as it waits, so that a run
+    holding the database hands it back only when somebody is waiting (storage/session.py).
+    """
     lock_path = db_path.with_name(db_path.name + ".lock")
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
     with lock_path.open("a") as handle:
-        _wait_for(lambda: fcntl.flock(handle, mode | fcntl.LOCK_NB), BlockingIOError, db_path, timeout, exclusive)
+        try:
+            fcntl.flock(handle, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            with _waiting(db_path):
+                _wait_for(lambda: fcntl.flock(handle, mode | fcntl.LOCK_NB), BlockingIOError, db_path, timeout, exclusive)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def someone_waits(db_path: Path) -> bool:
+    """Whether a newsflow process is waiting for the lock of `db_path` (`file_lock`)."""
+    path = _waiting_path(db_path)
+    if not path.exists():
+        return False
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+@contextmanager
+def _waiting(db_path: Path) -> Iterator[None]:
+    """Hold a shared lock on the waiters' file beside `db_path` for the block: any number of processes
+    may wait at once, the holder sees them by failing to lock it exclusively, and the kernel drops a
+    waiter that dies."""
+    with _waiting_path(db_path).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _waiting_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".waiting")
 
 
 @contextmanager

@@ -164,7 +164,7 @@ class _Document:
 def _tokens_of_words(words: Sequence[str]) -> set[str]:
     """The `_TOKEN` set of a text from its `\\w+` tokens: the same runs, split at underscores."""
     tokens = set(words)
-    if any("_" in word for word in tokens):
+    if "_" in "".join(tokens):  # one scan in C: a generator over the words cost 1% of preparing an article
         tokens = {part for word in tokens for part in word.split("_") if part}
     return tokens
 

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from flows.cli import main
 from storage import Database
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, REPO
 from tests.flows.conftest import run_newsflow
 
 
@@ -214,3 +220,33 @@ def test_export_writes_parquet_that_other_engines_read(tmp_path: Path, db_path: 
                           "hive_partitioning = true)").fetchone()
     assert articles == (8, 1)
     assert duckdb.sql(f"SELECT count(*) FROM '{out}/feeds/data.parquet'").fetchone() == (0,)
+
+
+def test_the_command_line_imports_no_duckdb_before_a_command_needs_it(tmp_path: Path) -> None:
+    """The forkserver of an ingest's workers starts before the pipeline is imported, so that the two
+    import at once: that needs a command line that has imported nothing heavy by then."""
+    code = "import sys, flows.cli; print(sorted(m for m in ('duckdb', 'numpy', 'pyarrow') if m in sys.modules))"
+    found = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert found.stdout.split() == ["[]"]
+
+
+def test_an_ingest_of_a_small_folder_leaves_no_worker_process_behind(tmp_path: Path, db_path: Path) -> None:
+    """A folder starts the workers' forkserver early; for three files it is never used, and it ends
+    with the command."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        shutil.copy(EXAMPLES / "2026-03-04-geneva-water-talks.md", folder / name)
+    command = psutil.Popen([sys.executable, "-m", "flows.cli", "ingest", "files", str(folder), "--db", str(db_path)],
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children: set[psutil.Process] = set()
+    while command.poll() is None:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            children.update(command.children(recursive=True))
+        time.sleep(0.02)
+    _, err = command.communicate()
+    assert command.returncode == 0, err
+    assert children, "no forkserver was started for a folder"
+    _, alive = psutil.wait_procs(list(children), timeout=10)
+    assert alive == []
+    assert Database(db_path).query("SELECT count(*) FROM documents").rows == [(3,)]

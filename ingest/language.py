@@ -70,8 +70,8 @@ def _uncapitalised(text: str) -> str:
 
 
 def _language_from_cues(words: Sequence[str]) -> tuple[str, float] | None:
-    # One casefold for all the words, and the look-ups and counting in C (a Python loop here was 5%
-    # of preparing a Reuters article); `filter` drops the words that are no cue.
+    # One casefold for all the words, and the look-ups and the counting in C calls; `filter` drops
+    # the words that are no cue.
     hits = Counter(filter(None, map(_cue_words().get, " ".join(words[:_CUE_WORDS]).casefold().split())))
     if not hits:
         return None

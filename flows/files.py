@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.ahead import store_in_order
-from flows.batching import chunks
+from flows.batching import PREPARE_FILES, chunks
 from flows.runs import recorded_run
 from flows.settings import Settings
 from flows.workers import Workers
@@ -30,9 +30,6 @@ from ingest.records import Batch, RawItem, SeenFile
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"
-# Files per prepare task: a database batch (NEWSFLOW_BATCH_SIZE) is prepared in parts this size, so
-# every worker has work on mid-sized runs, and stored in one transaction.
-PREPARE_FILES = 500
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from flows.batching import PREPARE_FILES
 from flows.cli import main
 from storage import Database
 from tests.conftest import EXAMPLES, REPO
@@ -230,23 +231,47 @@ def test_the_command_line_imports_no_duckdb_before_a_command_needs_it(tmp_path: 
     assert found.stdout.split() == ["[]"]
 
 
-def test_an_ingest_of_a_small_folder_leaves_no_worker_process_behind(tmp_path: Path, db_path: Path) -> None:
-    """A folder starts the workers' forkserver early; for three files it is never used, and it ends
-    with the command."""
+def _children_while_running(args: list[str], cwd: Path) -> tuple[psutil.Popen, dict[psutil.Process, str]]:
+    """Run the command line, noting every process it starts while it runs, with its command line."""
+    command = psutil.Popen([sys.executable, "-m", "flows.cli", *args], cwd=cwd, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    children: dict[psutil.Process, str] = {}
+    while command.poll() is None:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for child in command.children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    children.setdefault(child, " ".join(child.cmdline()))
+        time.sleep(0.02)
+    return command, children
+
+
+def _forkservers(children: dict[psutil.Process, str]) -> list[psutil.Process]:
+    return [child for child, line in children.items() if "multiprocessing.forkserver" in line]
+
+
+def test_a_run_of_many_files_leaves_no_worker_process_behind(tmp_path: Path, db_path: Path) -> None:
+    """Over one part of files, the command starts the workers' forkserver first thing (before it
+    imports the pipeline), and the forkserver and its workers end with the command."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(PREPARE_FILES + 1):
+        (folder / f"{i:04}.txt").write_text(f"Port {i} reopens\n\nPort {i} reopened after a strike of {i} days.\n")
+    command, children = _children_while_running(["ingest", "files", str(folder), "--db", str(db_path)], tmp_path)
+    _, err = command.communicate()
+    assert command.returncode == 0, err
+    assert _forkservers(children)
+    _, alive = psutil.wait_procs(list(children), timeout=10)
+    assert alive == []
+    assert Database(db_path).query("SELECT count(*) FROM documents").rows == [(PREPARE_FILES + 1,)]
+
+
+def test_a_run_of_a_few_files_starts_no_worker_process(tmp_path: Path, db_path: Path) -> None:
+    """Starting the forkserver before the files are all counted must not start it for a small run."""
     folder = tmp_path / "in"
     folder.mkdir()
     for name in ("a.txt", "b.txt", "c.txt"):
         shutil.copy(EXAMPLES / "2026-03-04-geneva-water-talks.md", folder / name)
-    command = psutil.Popen([sys.executable, "-m", "flows.cli", "ingest", "files", str(folder), "--db", str(db_path)],
-                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    children: set[psutil.Process] = set()
-    while command.poll() is None:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            children.update(command.children(recursive=True))
-        time.sleep(0.02)
+    command, children = _children_while_running(["ingest", "files", str(folder), "--db", str(db_path)], tmp_path)
     _, err = command.communicate()
     assert command.returncode == 0, err
-    assert children, "no forkserver was started for a folder"
-    _, alive = psutil.wait_procs(list(children), timeout=10)
-    assert alive == []
-    assert Database(db_path).query("SELECT count(*) FROM documents").rows == [(3,)]
+    assert _forkservers(children) == []

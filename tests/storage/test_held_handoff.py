@@ -68,6 +68,7 @@ def test_a_reader_waiting_for_a_held_database_gets_it_at_the_next_batch(
     db = Database(db_path)
     db.migrate()
     monkeypatch.setattr(session, "HOLD_SECONDS", 0.0)
+    monkeypatch.setattr(session, "YIELD_SECONDS", 2.0)  # time enough for the waiting reader on a busy machine
     with db.holding_writes():
         db.start_run("run-1", flow="test", parameters={})
         db.add_batch(_batch(0), run_id="run-1")

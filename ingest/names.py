@@ -555,9 +555,10 @@ def _close_pairs(forms: list[str], others: list[str] | None, most: int) -> list[
     """
     if _compiled_close_pairs is not None:
         return _compiled_close_pairs(forms, others, most)
-    if len(forms) < (2 if others is None else 1) or others == []:
+    second = forms if others is None else others
+    if not forms or not second:
         return []
-    distances = cdist(forms, forms if others is None else others, scorer=OSA.distance, score_cutoff=most, dtype=np.int8)
+    distances = cdist(forms, second, scorer=OSA.distance, score_cutoff=most, dtype=np.int8)
     rows, columns = np.nonzero(distances <= most)
     if others is None:
         upper = rows < columns  # each pair once, and no form paired with itself

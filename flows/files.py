@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flows.ahead import store_in_order
 from flows.batching import PREPARE_FILES, chunks
+from flows.collection import collecting_less
 from flows.runs import recorded_run
 from flows.settings import Settings
 from flows.workers import Workers
@@ -111,6 +112,7 @@ def run_ingest_files(
     # The held connection outlives the run's row: a stopped or failed run records itself through it.
     # Opening the file again at that point could wait forever (docs/operations.md, a stopped run).
     with (
+        collecting_less(),
         database.holding_writes(threads=database_threads),
         recorded_run(database, flow=FLOW_NAME, parameters=parameters, run_id=run_id,
                      prefect_flow_run_id=prefect_flow_run_id) as run_id,

@@ -17,6 +17,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from types import TracebackType
 from typing import ParamSpec, TypeVar
 
+from flows.collection import collect_less
+
 # Workers yield the CPU to the main process: it stores batches one at a time, in order, so every
 # second it waits for a core is a second the whole run waits.
 WORKER_NICENESS = 10
@@ -41,9 +43,11 @@ def default_worker_count() -> int:
 
 
 def _start_worker(niceness: int) -> None:
-    """Lower the worker's priority, and leave Ctrl-C to the main process, which stops the pool in order
-    (a terminal sends SIGINT to every process of the foreground group, workers included)."""
+    """Lower the worker's priority, collect garbage less often (flows/collection.py), and leave Ctrl-C
+    to the main process, which stops the pool in order (a terminal sends SIGINT to every process of
+    the foreground group, workers included)."""
     os.nice(niceness)
+    collect_less()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

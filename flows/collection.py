@@ -3,8 +3,8 @@
 Preparing and storing a batch allocate many short-lived containers (records, tuples, lists, dicts)
 and almost no reference cycles, and every young collection at CPython's default threshold (700 net
 allocations) walks them for nothing: on Reuters-21578, collections took 0.28 s of the storing
-process's CPU and 6% of preparing, and cost a cache-cold walk each time. A higher young threshold
-keeps the same collector, run less often; the memory a cycle holds waits a little longer.
+process's CPU and 6% of preparing. A higher young threshold keeps the same collector, run less
+often; the memory a cycle holds waits a little longer (docs/benchmarks.md, issue 17).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from storage.lock import DEFAULT_LOCK_TIMEOUT
 DEFAULT_DB = Path("data") / "news.duckdb"
 # Every transaction pays its statements' fixed costs and scans of tables that grow with the database.
 # Reuters-21578: 500 per transaction took 30 s, 2,000 took 24 s; later, 4,000 cut the storing process's
-# CPU by a tenth against 2,000 (8,000 was slower again: the last batch is stored after all preparing).
+# CPU by a tenth against 2,000, and 8,000 was slower again (docs/benchmarks.md, issue 17).
 DEFAULT_BATCH_SIZE = 4000
 DEFAULT_FEED_BATCH_SIZE = 100
 TASK_RUNNERS = ("processes", "dask")  # the first is the default

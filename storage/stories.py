@@ -6,8 +6,11 @@ article's sample (contained) become candidates. A candidate whose MinHash estima
 threshold is verified on the two stored bodies (`ingest.stories.compare_sets`), and the outcome is a
 row of `story_decisions`. Stories are the
 connected components of merging decisions; a story's id is the smallest article id among its
-articles, so the same articles give the same stories in any order of arrival, and `story_merges`
-records every id that a merge retired.
+articles, so the same merging decisions give the same stories in any order of arrival, and
+`story_merges` records every id that a merge retired. Which candidates are found can depend on the
+order: a sampled shingle stops counting as evidence once more than `MAX_SAMPLE_ARTICLES` stored
+articles hold it, counted when a batch is linked (on Reuters-21578, 2,000 or 4,000 files a
+transaction record 32 `different` decisions apart, and the same merges).
 """
 
 from __future__ import annotations

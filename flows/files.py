@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.ahead import store_in_order
-from flows.batching import PREPARE_FILES, chunks
+from flows.batching import BATCH_BYTES, PREPARE_BYTES, PREPARE_FILES, cut
 from flows.collection import collecting_less
 from flows.runs import recorded_run
 from flows.settings import Settings
@@ -120,7 +120,9 @@ def run_ingest_files(
         with Workers(workers) as pool, ThreadPoolExecutor(max_workers=(remote_workers or workers) + 1) as threads:
             starter = _Starter(steps.prepare, pool, threads, settings, database, only_new, part_size)
             storer = _Storer(steps.store, settings, run_id, only_new, len(files), progress)
-            store_in_order(chunks(files, settings.batch_size), start=starter, finish=storer)
+            sized = ((path, _size(path)) for path in files)
+            batches = cut(sized, most=settings.batch_size, most_bytes=BATCH_BYTES)
+            store_in_order(batches, start=starter, finish=storer)
         return database.finish_run(run_id, status="completed")
 
 
@@ -148,10 +150,11 @@ class _Starter:
         self._aliases = settings.aliases()
         self._started = 0
 
-    def __call__(self, files: list[str]) -> _Pending:
-        unchanged = _unchanged(self._database, files) if self._only_new else set()
-        wanted = [path for path in files if path not in unchanged]
-        return _Pending(len(files), len(unchanged), [self._start(part) for part in chunks(wanted, self._part_size)])
+    def __call__(self, files: list[tuple[str, int]]) -> _Pending:
+        unchanged = _unchanged(self._database, [path for path, _ in files]) if self._only_new else set()
+        wanted = [(path, size) for path, size in files if path not in unchanged]
+        parts = cut(wanted, most=self._part_size, most_bytes=PREPARE_BYTES)
+        return _Pending(len(files), len(unchanged), [self._start([path for path, _ in part]) for part in parts])
 
     def _start(self, paths: list[str]) -> Future[Batch]:
         self._started += 1
@@ -175,6 +178,14 @@ class _Storer:
         self._done += pending.files
         if self._progress is not None:
             self._progress(self._done, self._total)
+
+
+def _size(path: str) -> int:
+    """The file's size for cutting batches; 0 when it cannot be read (reading it quarantines it)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _seen(raw: RawItem) -> SeenFile:

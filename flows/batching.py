@@ -14,8 +14,8 @@ T = TypeVar("T")
 PREPARE_FILES = 500
 # Input bytes per prepare part and per database batch, besides the counts: a batch of HTML pages
 # (100-200 KB each) holds many times its input in memory while it is prepared and stored (4,163
-# pages at 2,000 a batch peaked at 5.5 GiB across the processes, at 4,000 at 7.7 GiB). A batch
-# holds at least four parts, so that both workers have work while it is stored.
+# pages at 2,000 a batch peaked at 5.5 GiB across the processes, at 4,000 at 7.7 GiB). A batch cut
+# by bytes holds at least four parts, so that both workers have work while it is stored.
 PREPARE_BYTES = 8 * 2**20
 BATCH_BYTES = 4 * PREPARE_BYTES
 

@@ -1,0 +1,46 @@
+"""The compiled word tokens (ingest/_word_tokens.c) are the regular expression's, token for token:
+an article keyed where the install built the C module and its copy keyed where it did not must get
+one article key, or the same article is stored twice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest import fingerprint
+from ingest.fingerprint import article_key
+
+compiled = pytest.importorskip("ingest._word_tokens", reason="built without a C compiler: the regular expression runs alone")
+
+# What \w looks at: ASCII letters, digits and the underscore, letters and digits of other scripts,
+# numerals that are no decimal digits (², Ⅻ), combining marks (which are no word characters), a lone
+# surrogate, punctuation and white space of both kinds.
+_ALPHABET = st.sampled_from(
+    list("aZ09_ ,.'-\n\t") + ["ß", "İ", "é", "e\u0301", "Σ", "١٢", "²", "Ⅻ", "中文", "ภาษา", "\u00a0", "\u2019", "\ud800", "😀"]
+)
+
+
+@given(st.lists(_ALPHABET, max_size=80).map("".join))
+@settings(max_examples=1500, deadline=None)
+def test_the_compiled_tokens_are_the_regular_expressions(text: str) -> None:
+    assert compiled.word_tokens(text) == re.findall(r"\w+", text)
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=500, deadline=None)
+def test_any_text_gives_the_regular_expressions_tokens(text: str) -> None:
+    assert compiled.word_tokens(text) == re.findall(r"\w+", text)
+
+
+def test_article_keys_use_the_compiled_tokens_where_they_were_built() -> None:
+    assert fingerprint._compiled_words is compiled.word_tokens
+
+
+def test_an_article_key_does_not_depend_on_the_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    paragraphs = ["Antony Blinken said on Tuesday", "Prices rose 2,5% — “un café”, naïve coöperation_x 42."]
+    with_c = article_key(paragraphs)
+    monkeypatch.setattr(fingerprint, "_compiled_words", None)
+    assert article_key(paragraphs) == with_c

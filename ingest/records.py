@@ -145,7 +145,7 @@ class Article:
     name_variants: tuple[NameVariant, ...] = ()
     agency_tags: tuple[AgencyTag, ...] = ()
     person_names: tuple[PersonName, ...] = ()
-    sketch: StorySketch | None = None  # set for a whole batch at once by `ingest.batch.with_sketches`
+    sketch: StorySketch | None = None  # set for a whole batch at once by `ingest.batch.prepare_batch`
     names_unjudged: int = 0  # name judgments that failed on this article (a bug to report); counted per run
     language_source: LanguageSource | None = None  # declared | detected; None when there is no language
     language_confidence: float | None = None  # the detector's (0-1); None when declared

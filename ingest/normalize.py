@@ -8,6 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+
+_compiled_collapse: Callable[[str], str] | None
+try:
+    from ingest._whitespace import collapse as _compiled_collapse
+except ImportError:  # built without a C compiler: the regular expressions give the same text
+    _compiled_collapse = None
 
 # Runs of horizontal white space that are not already one plain space: replacing only those gives
 # the same text as replacing every run with one space, with far fewer matches (most gaps are one).
@@ -34,7 +41,12 @@ def repair_text(text: str, /) -> str:
 
 
 def collapse_whitespace(text: str, /) -> str:
-    """One space between words, none at either end; zero-width characters removed (never ASCII)."""
+    """One space between words, none at either end; zero-width characters removed (never ASCII).
+
+    Compiled where the install built ingest/_whitespace.c: every line of every article comes here.
+    """
+    if _compiled_collapse is not None:
+        return _compiled_collapse(text)
     visible = text if text.isascii() else _ZERO_WIDTH.sub("", text)
     return _SPACES.sub(" ", visible).strip()
 

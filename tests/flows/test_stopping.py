@@ -36,7 +36,9 @@ def _write_articles(folder: Path) -> None:
 
 def _start_run(folder: Path, db: Path) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSFLOW_DB")}
-    env.update(NEWSFLOW_BATCH_SIZE="500", NEWSFLOW_WORKERS="2")
+    # Sixty transactions of 100 files keep the run going for seconds, so that the stop lands mid-run
+    # however fast preparing gets (at 500 a transaction, a faster pipeline finished before it).
+    env.update(NEWSFLOW_BATCH_SIZE="100", NEWSFLOW_WORKERS="2")
     return subprocess.Popen([sys.executable, "-m", "flows.cli", "ingest", "files", str(folder), "--db", str(db)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)

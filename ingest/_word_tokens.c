@@ -1,14 +1,19 @@
-/* The word tokens of ingest/fingerprint.py (`words`: the runs of \w), compiled.
+/* The word tokens of ingest/fingerprint.py (`words`: the runs of \w), and the token sets that
+   ingest/agencies.py looks agency names up in, compiled.
 
    Every article is tokenised twice this way (its body for the article key, the language cues and
    the agency look-up; its title for the agencies), and `re.findall` cost 18 us a Reuters-21578 body,
    7% of preparing it; this scan costs 11 us, most of it making the token strings. ingest/fingerprint.py
    falls back to the regular expression where this module was not built (no C compiler at install
    time); a test holds the two to the same tokens.
+
+   Agency look-ups take the set of an article's tokens and the set of their lower-case forms: in
+   Python, `str.lower` copies every token, most of them lower case already (8 us a Reuters story).
 */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 #include "_text_classes.h"
 
@@ -40,8 +45,83 @@ static PyObject *word_tokens(PyObject *Py_UNUSED(module), PyObject *text) {
     return tokens;
 }
 
+/* The token in lower case: an ASCII token without capitals is its own (str.lower copies it). */
+static PyObject *lower_case(PyObject *token) {
+    if (!PyUnicode_IS_ASCII(token)) return PyObject_CallMethod(token, "lower", NULL);
+    const Py_UCS1 *chars = PyUnicode_1BYTE_DATA(token);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(token), i = 0;
+    while (i < length && !(chars[i] >= 'A' && chars[i] <= 'Z')) i++;
+    if (i == length) {
+        Py_INCREF(token);
+        return token;
+    }
+    PyObject *lowered = PyUnicode_New(length, 127);
+    if (lowered == NULL) return NULL;
+    Py_UCS1 *out = PyUnicode_1BYTE_DATA(lowered);
+    for (i = 0; i < length; i++) out[i] = chars[i] >= 'A' && chars[i] <= 'Z' ? chars[i] + 32 : chars[i];
+    return lowered;
+}
+
+/* Add the token and, when it is new, its lower-case form (one look-up for a token seen before). */
+static int add_token(PyObject *tokens, PyObject *lowered, PyObject *token) {
+    Py_ssize_t before = PySet_GET_SIZE(tokens);
+    if (PySet_Add(tokens, token) < 0) return -1;
+    if (PySet_GET_SIZE(tokens) == before) return 0;
+    PyObject *lower = lower_case(token);
+    if (lower == NULL) return -1;
+    int failed = PySet_Add(lowered, lower) < 0;
+    Py_DECREF(lower);
+    return failed ? -1 : 0;
+}
+
+/* The runs of [^\W_] in a \w+ token are its parts between underscores. */
+static int add_parts(PyObject *tokens, PyObject *lowered, PyObject *word) {
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    if (PyUnicode_IS_ASCII(word) ? memchr(PyUnicode_1BYTE_DATA(word), '_', length) == NULL
+                                 : PyUnicode_FindChar(word, '_', 0, length, 1) == -1)
+        return add_token(tokens, lowered, word);
+    Py_ssize_t start = 0;
+    while (start <= length) {
+        Py_ssize_t end = PyUnicode_FindChar(word, '_', start, length, 1);
+        if (end == -1) end = length;
+        if (end > start) {
+            PyObject *part = PyUnicode_Substring(word, start, end);
+            if (part == NULL) return -1;
+            int failed = add_token(tokens, lowered, part);
+            Py_DECREF(part);
+            if (failed) return -1;
+        }
+        start = end + 1;
+    }
+    return 0;
+}
+
+static PyObject *token_sets(PyObject *Py_UNUSED(module), PyObject *words) {
+    if (!PyList_Check(words)) {
+        PyErr_SetString(PyExc_TypeError, "token_sets takes a list of str");
+        return NULL;
+    }
+    PyObject *tokens = PySet_New(NULL), *lowered = PySet_New(NULL);
+    if (tokens == NULL || lowered == NULL) goto failed;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(words); i++) {
+        PyObject *word = PyList_GET_ITEM(words, i);
+        if (!PyUnicode_Check(word)) {
+            PyErr_SetString(PyExc_TypeError, "token_sets takes a list of str");
+            goto failed;
+        }
+        if (add_parts(tokens, lowered, word) < 0) goto failed;
+    }
+    return Py_BuildValue("(NN)", tokens, lowered);
+failed:
+    Py_XDECREF(tokens);
+    Py_XDECREF(lowered);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"word_tokens", word_tokens, METH_O, "word_tokens(text) -> list[str]: the matches of \\w+ in text, in order."},
+    {"token_sets", token_sets, METH_O,
+     "token_sets(words) -> (tokens, lowered): the words split at underscores, as a set, and the set of their lower-case forms."},
     {NULL, NULL, 0, NULL},
 };
 

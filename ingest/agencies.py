@@ -11,7 +11,7 @@ not the story's; a story datelined by one agency that quotes another gets both t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
@@ -21,6 +21,12 @@ from ingest.errors import RegistryError
 from ingest.normalize import starts_sentence
 from ingest.patterns import TextPattern
 from ingest.records import AgencyRole, AgencyTag
+
+_compiled_token_sets: Callable[[list[str]], tuple[set[str], set[str]]] | None
+try:
+    from ingest._word_tokens import token_sets as _compiled_token_sets
+except ImportError:  # built without a C compiler: the sets are built in Python
+    _compiled_token_sets = None
 
 UNNAMED_AGENCIES = "AGENCIES"
 _CONTEXT = 200  # at most this many characters on each side of a match in matched_text (its sentence)
@@ -75,11 +81,11 @@ class _Registry:
         almost every text holds none of them, so a word-set look-up decides first: a long form is
         tried only in a text that holds all of its words ("New China News Agency" not wherever "new" is).
         """
-        return self.patterns_for(set(_TOKEN.findall(text)))
+        tokens = set(_TOKEN.findall(text))
+        return self.patterns_for(tokens, set(map(str.lower, tokens)))
 
-    def patterns_for(self, tokens: set[str]) -> _Patterns:
-        """`patterns` of a text given as its set of tokens."""
-        lowered = set(map(str.lower, tokens))
+    def patterns_for(self, tokens: set[str], lowered: set[str]) -> _Patterns:
+        """`patterns` of a text given as its set of tokens and the set of their lower-case forms."""
         long_forms = tuple(sorted(form for word in lowered & self.long_by_first_word.keys()
                                   for form, words in self.long_by_first_word[word] if words <= lowered))
         short_forms = tuple(sorted(tokens & self.code_of_short.keys()))
@@ -106,7 +112,7 @@ def tag_agencies(
     registry = load_registry()
     tags = [*(_dateline_tags(dateline) if dateline else ()), *(_credit_tags(credit) if credit else ())]
     full_text = "\n".join([title, *paragraphs])
-    patterns = registry.patterns(full_text) if words is None else registry.patterns_for(_tokens_of_words(words))
+    patterns = registry.patterns(full_text) if words is None else registry.patterns_for(*_token_sets(words))
     if patterns != (None, None):
         document = _Document(registry, full_text, patterns, _redefined_short_forms(registry, full_text, patterns[1]))
         for text in (title, *paragraphs):
@@ -173,12 +179,15 @@ class _Document:
         return self._long_forms
 
 
-def _tokens_of_words(words: Sequence[str]) -> set[str]:
-    """The `_TOKEN` set of a text from its `\\w+` tokens: the same runs, split at underscores."""
+def _token_sets(words: Sequence[str]) -> tuple[set[str], set[str]]:
+    """The `_TOKEN` set of a text from its `\\w+` tokens (the same runs, split at underscores), and
+    the set of their lower-case forms. Compiled where the install built ingest/_word_tokens.c."""
+    if _compiled_token_sets is not None:
+        return _compiled_token_sets(words if isinstance(words, list) else list(words))
     tokens = set(words)
     if "_" in "".join(tokens):  # one scan in C: a generator over the words cost 1% of preparing an article
         tokens = {part for word in tokens for part in word.split("_") if part}
-    return tokens
+    return tokens, set(map(str.lower, tokens))
 
 
 def agencies() -> dict[str, Agency]:

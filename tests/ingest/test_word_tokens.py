@@ -1,6 +1,7 @@
 """The compiled word tokens (ingest/_word_tokens.c) are the regular expression's, token for token:
 an article keyed where the install built the C module and its copy keyed where it did not must get
-one article key, or the same article is stored twice."""
+one article key, or the same article is stored twice. Its token sets are the ones the agency look-up
+builds in Python, or an agency would be tagged on one machine and not on another."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import fingerprint
+from ingest import agencies, fingerprint
 from ingest.fingerprint import article_key
 
 compiled = pytest.importorskip("ingest._word_tokens", reason="built without a C compiler: the regular expression runs alone")
@@ -44,3 +45,19 @@ def test_an_article_key_does_not_depend_on_the_build(monkeypatch: pytest.MonkeyP
     with_c = article_key(paragraphs)
     monkeypatch.setattr(fingerprint, "_compiled_words", None)
     assert article_key(paragraphs) == with_c
+
+
+@given(st.lists(_ALPHABET, max_size=80).map("".join))
+@settings(max_examples=1000, deadline=None)
+def test_the_compiled_token_sets_are_the_agency_look_ups(text: str) -> None:
+    words = re.findall(r"\w+", text + " Reuters AFP_Agence _x_ x__y AGENCE France-Presse")
+    tokens = set(re.findall(r"[^\W_]+", " ".join(words)))
+    assert compiled.token_sets(words) == (tokens, {token.lower() for token in tokens})
+
+
+def test_agencies_use_the_compiled_token_sets_where_they_were_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert agencies._compiled_token_sets is compiled.token_sets
+    words = ["Agence", "France", "Presse", "AFP_Reuters", "ΣΊΣΥΦΟΣ", "x"]
+    with_c = agencies._token_sets(words)
+    monkeypatch.setattr(agencies, "_compiled_token_sets", None)
+    assert agencies._token_sets(words) == with_c

@@ -1,7 +1,8 @@
 """The compiled word tokens (ingest/_word_tokens.c) are the regular expression's, token for token:
 an article keyed where the install built the C module and its copy keyed where it did not must get
 one article key, or the same article is stored twice. Its token sets are the ones the agency look-up
-builds in Python, or an agency would be tagged on one machine and not on another."""
+builds in Python, and its cue counts the language cues', or an agency or a language would be found on
+one machine and not on another."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import agencies, fingerprint
+from ingest import agencies, fingerprint, language
 from ingest.fingerprint import article_key
 
 compiled = pytest.importorskip("ingest._word_tokens", reason="built without a C compiler: the regular expression runs alone")
@@ -61,3 +62,28 @@ def test_agencies_use_the_compiled_token_sets_where_they_were_built(monkeypatch:
     with_c = agencies._token_sets(words)
     monkeypatch.setattr(agencies, "_compiled_token_sets", None)
     assert agencies._token_sets(words) == with_c
+
+
+_CUES = st.sampled_from(["the", "The", "THE", "der", "Der", "straße", "STRASSE", "ΚΑΙ", "και", "İş", "xyz", "de", "DE"])
+
+
+@given(st.lists(_CUES | st.lists(_ALPHABET, max_size=6).map("".join), max_size=150))
+@settings(max_examples=1000, deadline=None)
+def test_the_compiled_cue_counts_are_the_language_cues(pieces: list[str]) -> None:
+    words = re.findall(r"\w+", " ".join(pieces))  # what the cues are given: the \w+ tokens of a text
+    cues = {"the": "en", "der": "de", "strasse": "de", "και": "el", "de": "es", "i̇ş": "tr"}
+    folded = " ".join(words[:100]).casefold().split()
+    expected: dict[str, int] = {}
+    for word in folded:
+        if word in cues:
+            expected[cues[word]] = expected.get(cues[word], 0) + 1
+    counts = compiled.cue_counts(words, cues, 100)
+    assert counts == expected and list(counts) == list(expected)  # in the order first met: ties go to it
+
+
+def test_language_cues_use_the_compiled_counts_where_they_were_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert language._compiled_cue_counts is compiled.cue_counts
+    words = re.findall(r"\w+", "Der Minister sagte am Montag, dass die Regierung über den Plan der Partei beraten werde")
+    with_c = language.detect_language(" ".join(words), words=words)
+    monkeypatch.setattr(language, "_compiled_cue_counts", None)
+    assert language.detect_language(" ".join(words), words=words) == with_c == ("de", with_c[1])

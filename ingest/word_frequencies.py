@@ -29,10 +29,12 @@ import xxhash
 from ingest.datafiles import shipped_path
 
 _compiled_hashes: Callable[[list[str]], bytes] | None
+_compiled_position: Callable[[array[int], str], int] | None
 try:
     from ingest._word_hashes import hashes as _compiled_hashes
-except ImportError:  # built without a C compiler: one xxhash call per word gives the same hashes
-    _compiled_hashes = None
+    from ingest._word_hashes import position as _compiled_position
+except ImportError:  # built without a C compiler: xxhash and bisect give the same hashes and places
+    _compiled_hashes = _compiled_position = None
 
 # A word of a language news names often come from (this common there, and clearly more common there
 # than in English: "graan" 3.7 in Dutch, "compagnia" 5.0 in Italian, "petroleos" once its accent is
@@ -185,6 +187,9 @@ class WordTable:
 
     def rank(self, word: str) -> int | None:
         """The bucket the word is in, or None when it is in none."""
+        if _compiled_position is not None:
+            found = _compiled_position(self._hashes, word)
+            return self._ranks[found] if found >= 0 else None
         key = xxhash.xxh64_intdigest(word)
         i = bisect_left(self._hashes, key)
         return self._ranks[i] if i < len(self._hashes) and self._hashes[i] == key else None

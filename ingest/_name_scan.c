@@ -1,5 +1,6 @@
-/* The capitalised-word scan of name repair (ingest/names.py, `_scan_occurrences`), compiled; and the
-   search for pairs of forms a few edits apart (`_close_pairs`).
+/* The capitalised-word scan of name repair (ingest/names.py, `_scan_occurrences`), compiled; the
+   counts read_names takes from it (`_tallies`); and the search for pairs of forms a few edits apart
+   (`_close_pairs`).
 
    Every article goes through this scan, and in Python it is a third of name repair's time: one
    regular-expression match object and a dozen interpreted steps per capitalised word. This is the
@@ -297,7 +298,49 @@ done:
     return found;
 }
 
+/* The counts and the named set that read_names takes from a scan's occurrences: how often each form is
+   written outside tables (in a `counter`, a dict subclass), and the forms written somewhere other
+   than at a sentence's start. Fields by position: form 0, sentence_start 2, table 5. */
+static PyObject *tallies(PyObject *Py_UNUSED(module), PyObject *args) {
+    PyObject *occurrences, *counter;
+    if (!PyArg_ParseTuple(args, "O!O", &PyList_Type, &occurrences, &counter)) return NULL;
+    PyObject *counts = PyObject_CallNoArgs(counter);
+    PyObject *named = PySet_New(NULL);
+    if (counts == NULL || named == NULL || !PyDict_Check(counts)) {
+        if (counts != NULL && !PyDict_Check(counts)) PyErr_SetString(PyExc_TypeError, "tallies takes a dict subclass");
+        goto failed;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(occurrences); i++) {
+        PyObject *occurrence = PyList_GET_ITEM(occurrences, i);
+        if (!PyTuple_Check(occurrence) || PyTuple_GET_SIZE(occurrence) < 6) {
+            PyErr_SetString(PyExc_TypeError, "tallies takes the occurrences of a scan");
+            goto failed;
+        }
+        PyObject *form = PyTuple_GET_ITEM(occurrence, 0);
+        int sentence_start = PyObject_IsTrue(PyTuple_GET_ITEM(occurrence, 2));
+        int table = PyObject_IsTrue(PyTuple_GET_ITEM(occurrence, 5));
+        if (sentence_start < 0 || table < 0) goto failed;
+        if (!sentence_start && PySet_Add(named, form) < 0) goto failed;
+        if (table) continue;
+        PyObject *so_far = PyDict_GetItemWithError(counts, form);
+        if (so_far == NULL && PyErr_Occurred()) goto failed;
+        PyObject *next = PyLong_FromSsize_t(so_far == NULL ? 1 : PyLong_AsSsize_t(so_far) + 1);
+        if (next == NULL || PyDict_SetItem(counts, form, next) < 0) {
+            Py_XDECREF(next);
+            goto failed;
+        }
+        Py_DECREF(next);
+    }
+    return Py_BuildValue("(NN)", counts, named);
+failed:
+    Py_XDECREF(counts);
+    Py_XDECREF(named);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"tallies", tallies, METH_VARARGS,
+     "tallies(occurrences, counter) -> (counts, named): forms counted outside tables, and forms not at a sentence start."},
     {"occurrences", scan, METH_VARARGS,
      "occurrences(text, honorifics, occurrence) -> list: the capitalised words of ingest/names.py's scan."},
     {"close_pairs", close_pairs, METH_VARARGS,

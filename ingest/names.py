@@ -34,11 +34,13 @@ from ingest.word_frequencies import foreign_languages, wordfreq_languages, zipf
 # (pyproject.toml).
 _compiled_scan: Callable[[str, frozenset[str], type[_Occurrence]], list[_Occurrence]] | None
 _compiled_close_pairs: Callable[[list[str], list[str] | None, int], list[tuple[int, int, int]]] | None
+_compiled_tallies: Callable[[list[_Occurrence], type[Counter[str]]], tuple[Counter[str], set[str]]] | None
 try:
     from ingest._name_scan import close_pairs as _compiled_close_pairs
     from ingest._name_scan import occurrences as _compiled_scan
+    from ingest._name_scan import tallies as _compiled_tallies
 except ImportError:
-    _compiled_scan = _compiled_close_pairs = None
+    _compiled_scan = _compiled_close_pairs = _compiled_tallies = None
 
 MIN_SIMILARITY = 0.9  # Jaro-Winkler floor for a candidate pair
 # One edit near the start of a short name scores lower ("Eqypt"/"Egypt" 0.88, "Jabobs"/"Jacobs" 0.86).
@@ -162,9 +164,9 @@ def read_names(
             # too; its ticker symbols ("<HWKB>") are not words.
             headline = texts[0] if texts and texts[0].isupper() else ""
             headline_forms = [word.capitalize() for word in _HEADLINE_WORD.findall(_TICKER.sub(" ", headline))]
-            counts = Counter(occ.form for occ in occurrences if not occ.table)
+            counts, named = _tallies(occurrences)
             counts.update(headline_forms)
-            named = {occ.form for occ in occurrences if not occ.sentence_start}.union(headline_forms)
+            named.update(headline_forms)
             pairs = _candidate_pairs(counts, named, table, lexicon)
             if pairs:  # most articles have none: the context of each form is gathered only for those that do
                 article = _article(text, occurrences, counts, headline_forms, table, lexicon)
@@ -452,6 +454,15 @@ def _occurrences(text: str) -> list[_Occurrence]:
     if _compiled_scan is not None:
         return _compiled_scan(text, _honorifics(), _Occurrence)
     return _scan_occurrences(text)
+
+
+def _tallies(occurrences: list[_Occurrence]) -> tuple[Counter[str], set[str]]:
+    """How often each form is written outside tables, and the forms written other than where a
+    sentence starts. Compiled where the install built ingest/_name_scan.c."""
+    if _compiled_tallies is not None:
+        return _compiled_tallies(occurrences, Counter)
+    counts = Counter(occ.form for occ in occurrences if not occ.table)
+    return counts, {occ.form for occ in occurrences if not occ.sentence_start}
 
 
 def _scan_occurrences(text: str) -> list[_Occurrence]:

@@ -6,6 +6,7 @@ difference between them would make the same article's names depend on the machin
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -38,9 +39,20 @@ def test_the_compiled_scan_finds_what_the_python_scan_finds(text: str) -> None:
     assert _compiled_scan(text) == _scan_occurrences(text)
 
 
+@given(st.lists(_ALPHABET, max_size=80).map("".join))
+@settings(max_examples=1000, deadline=None)
+def test_the_compiled_tallies_count_what_python_counts(text: str) -> None:
+    occurrences = _scan_occurrences(text)
+    counts, named = compiled.tallies(occurrences, Counter)
+    assert type(counts) is Counter
+    assert list(counts.items()) == list(Counter(occ.form for occ in occurrences if not occ.table).items())
+    assert named == {occ.form for occ in occurrences if not occ.sentence_start}
+
+
 def test_name_repair_uses_the_compiled_scan_where_it_was_built() -> None:
     assert names._compiled_scan is compiled.occurrences
     assert names._compiled_close_pairs is compiled.close_pairs
+    assert names._compiled_tallies is compiled.tallies
 
 
 # Forms of few letters, with letters outside the BMP and the Latin-1 range and code points 64 apart

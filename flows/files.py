@@ -10,36 +10,25 @@ so both paths do identical work and write identical rows.
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from flows.ahead import store_in_order
 from flows.batching import BATCH_BYTES, PREPARE_BYTES, PREPARE_FILES, cut
 from flows.collection import collecting_less
+from flows.preparing import FilesPart, modified_at, read_and_prepare
 from flows.runs import recorded_run
 from flows.settings import Settings
 from flows.workers import Workers, start_forkserver
-from ingest.batch import join_batches, prepare_batch
-from ingest.files import iter_file_paths, read_file
-from ingest.name_aliases import NameAliases
-from ingest.records import Batch, RawItem, SeenFile
+from ingest.batch import join_batches
+from ingest.files import iter_file_paths
+from ingest.records import Batch
 from storage import BatchCounts, Database, RunSummary
 
 FLOW_NAME = "ingest-files"
-
-
-@dataclass(frozen=True)
-class FilesPart:
-    """What one prepare step reads and ingests: part of a database batch."""
-
-    paths: list[str]
-    max_file_bytes: int  # larger files are quarantined unread
-    aliases: NameAliases  # the run's name alias table
 
 
 @dataclass(frozen=True)
@@ -64,13 +53,6 @@ class FileSteps:
 def prepare_files(workers: Workers, part: FilesPart) -> Batch:
     """Read and ingest one part in a worker process."""
     return workers.call(read_and_prepare, part)
-
-
-def read_and_prepare(part: FilesPart) -> Batch:
-    """Read and ingest one part of a batch of files; bad files become rejections, never exceptions."""
-    raws = [read_file(Path(path), max_bytes=part.max_file_bytes) for path in part.paths]
-    batch = prepare_batch(raws, aliases=part.aliases)
-    return replace(batch, seen_files=tuple(_seen(raw) for raw in raws if isinstance(raw, RawItem)))
 
 
 def store_files(batch: FilesBatch) -> BatchCounts:
@@ -188,15 +170,6 @@ def _size(path: str) -> int:
         return 0
 
 
-def _seen(raw: RawItem) -> SeenFile:
-    stat = os.stat(raw.source_uri)
-    return SeenFile(raw.source_uri, stat.st_size, _mtime(stat), hashlib.sha256(raw.data).hexdigest())
-
-
-def _mtime(stat: os.stat_result) -> datetime:
-    return datetime.fromtimestamp(stat.st_mtime, UTC)
-
-
 def _unchanged(database: Database, paths: list[str]) -> set[str]:
     """Paths whose size and modification time match the last read (the inbox skips them unread)."""
     stats = []
@@ -205,5 +178,5 @@ def _unchanged(database: Database, paths: list[str]) -> set[str]:
             stat = os.stat(path)
         except OSError:
             continue  # gone or unreadable: reading it will quarantine it with the reason
-        stats.append((path, stat.st_size, _mtime(stat)))
+        stats.append((path, stat.st_size, modified_at(stat)))
     return database.unchanged_files(stats)

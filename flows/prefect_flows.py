@@ -24,7 +24,8 @@ from prefect.states import Failed
 
 from flows import feeds as feed_steps
 from flows import maintenance as maintenance_steps
-from flows.files import FLOW_NAME, FilesPart, FileSteps, prepare_files, read_and_prepare, run_ingest_files, store_files
+from flows.files import FLOW_NAME, FileSteps, prepare_files, run_ingest_files, store_files
+from flows.preparing import FilesPart, read_and_prepare
 from flows.report import count_rows, markdown_report, overview_markdown
 from flows.runs import refused_run
 from flows.settings import Settings

@@ -27,7 +27,7 @@ R = TypeVar("R")
 
 
 # What the forkserver imports before it forks a worker: the pipeline, and the tables every batch reads.
-_FORKSERVER_PRELOAD = ["__main__", "flows.files", "flows.worker_preload"]
+_FORKSERVER_PRELOAD = ["__main__", "flows.preparing", "flows.worker_preload"]
 
 
 def start_forkserver() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -21,6 +21,12 @@ from ingest.decode import decode_text
 from ingest.errors import ParseError
 from ingest.normalize import collapse_whitespace, repair_text
 from ingest.records import SAMPLE_BYTES, DecodedText, EncodingSource, ParsedArticle, RawItem, Rejection
+
+_compiled_paragraphs: Callable[[list[str]], list[str]] | None
+try:
+    from ingest._whitespace import paragraphs as _compiled_paragraphs
+except ImportError:  # built without a C compiler: the loop below gives the same paragraphs
+    _compiled_paragraphs = None
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
@@ -140,7 +146,12 @@ def _strip_trailers(lines: list[str]) -> tuple[list[str], str | None]:
 
 
 def _paragraphs(lines: Sequence[str]) -> list[str]:
-    """Blank lines separate paragraphs; inside a block, an indented line starts a new one (Reuters)."""
+    """Blank lines separate paragraphs; inside a block, an indented line starts a new one (Reuters).
+
+    Compiled where the install built ingest/_whitespace.c.
+    """
+    if _compiled_paragraphs is not None:
+        return _compiled_paragraphs(list(lines))
     paragraphs: list[str] = []
     current: list[str] = []
     for line in lines:

@@ -1,6 +1,6 @@
-"""The compiled white-space collapse (ingest/_whitespace.c) gives the regular expressions' text: an
-article read where the install built the C module and its copy read where it did not must have the
-same paragraphs, or the same article gets two keys."""
+"""The compiled white-space collapse and paragraph cut (ingest/_whitespace.c) give the Python steps'
+text: an article read where the install built the C module and its copy read where it did not must
+have the same paragraphs, or the same article gets two keys."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import normalize
+from ingest import normalize, parse
 from ingest.normalize import collapse_whitespace
 
 compiled = pytest.importorskip("ingest._whitespace", reason="built without a C compiler: the regular expressions run alone")
@@ -47,3 +47,24 @@ def test_the_fallback_gives_the_same_text(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_paragraphs_use_the_compiled_collapse_where_it_was_built() -> None:
     assert normalize._compiled_collapse is compiled.collapse
+
+
+# Lines as plain-text files have them: blank ones (of any white space), indented ones (two spaces or a
+# tab start a Reuters paragraph; one space does not), and text with spaces and zero-width characters.
+_LINE = st.lists(st.sampled_from(["", " ", "  ", "\t", "\u3000", "\u200b", "\x0c", "a", "Oil", "é", "😀", ".", "\u00a0"]),
+                 max_size=8).map("".join)
+
+
+@given(st.lists(_LINE, max_size=25))
+@settings(max_examples=2000, deadline=None)
+def test_the_compiled_paragraphs_are_the_python_loops(lines: list[str]) -> None:
+    compiled_paragraphs = compiled.paragraphs(lines)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(parse, "_compiled_paragraphs", None)
+        assert compiled_paragraphs == parse._paragraphs(lines)
+
+
+def test_plain_text_uses_the_compiled_paragraphs_where_they_were_built() -> None:
+    assert parse._compiled_paragraphs is compiled.paragraphs
+    lines = ["    Oil prices  rose", "on Monday.", "", "  Traders said\u200b so.", "\t", "Reuter"]
+    assert parse._paragraphs(lines) == ["Oil prices rose on Monday.", "Traders said so.", "Reuter"]

@@ -18,6 +18,7 @@
 #define LEFT_DOUBLE_QUOTE 0x201C
 #define LEFT_SINGLE_QUOTE 0x2018
 
+#include "_counts.h"
 #include "_text_classes.h"
 
 static inline int is_upper(Py_UCS4 c) { return c < 128 ? c >= 'A' && c <= 'Z' : Py_UNICODE_ISUPPER(c); }
@@ -322,14 +323,7 @@ static PyObject *tallies(PyObject *Py_UNUSED(module), PyObject *args) {
         if (sentence_start < 0 || table < 0) goto failed;
         if (!sentence_start && PySet_Add(named, form) < 0) goto failed;
         if (table) continue;
-        PyObject *so_far = PyDict_GetItemWithError(counts, form);
-        if (so_far == NULL && PyErr_Occurred()) goto failed;
-        PyObject *next = PyLong_FromSsize_t(so_far == NULL ? 1 : PyLong_AsSsize_t(so_far) + 1);
-        if (next == NULL || PyDict_SetItem(counts, form, next) < 0) {
-            Py_XDECREF(next);
-            goto failed;
-        }
-        Py_DECREF(next);
+        if (count_one(counts, form) < 0) goto failed;
     }
     return Py_BuildValue("(NN)", counts, named);
 failed:

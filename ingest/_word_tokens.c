@@ -16,6 +16,7 @@
 #include <Python.h>
 #include <string.h>
 
+#include "_counts.h"
 #include "_text_classes.h"
 
 static PyObject *word_tokens(PyObject *Py_UNUSED(module), PyObject *text) {
@@ -149,14 +150,7 @@ static PyObject *cue_counts(PyObject *Py_UNUSED(module), PyObject *const *args, 
             if (PyErr_Occurred()) goto failed;
             continue;
         }
-        PyObject *so_far = PyDict_GetItemWithError(counts, language);
-        if (so_far == NULL && PyErr_Occurred()) goto failed;
-        PyObject *next = PyLong_FromSsize_t(so_far == NULL ? 1 : PyLong_AsSsize_t(so_far) + 1);
-        if (next == NULL || PyDict_SetItem(counts, language, next) < 0) {
-            Py_XDECREF(next);
-            goto failed;
-        }
-        Py_DECREF(next);
+        if (count_one(counts, language) < 0) goto failed;
     }
     return counts;
 failed:

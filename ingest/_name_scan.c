@@ -235,7 +235,7 @@ static int read_forms(PyObject *list, Text **texts, uint64_t **bits, Py_ssize_t 
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *form = PyList_GET_ITEM(list, i);
         if (!PyUnicode_Check(form)) {
-            PyErr_SetString(PyExc_TypeError, "close_pairs takes lists of str");
+            PyErr_SetString(PyExc_TypeError, "close_pairs takes a list of str");
             return -1;
         }
         Text t = {PyUnicode_KIND(form), PyUnicode_DATA(form), PyUnicode_GET_LENGTH(form)};
@@ -247,24 +247,14 @@ static int read_forms(PyObject *list, Text **texts, uint64_t **bits, Py_ssize_t 
 }
 
 static PyObject *close_pairs(PyObject *Py_UNUSED(module), PyObject *args) {
-    PyObject *first, *second;
+    PyObject *forms;
     Py_ssize_t most;
-    if (!PyArg_ParseTuple(args, "O!On:close_pairs", &PyList_Type, &first, &second, &most)) return NULL;
-    int within = second == Py_None;
-    if (!within && !PyList_Check(second)) {
-        PyErr_SetString(PyExc_TypeError, "close_pairs(forms, others: list or None, most)");
-        return NULL;
-    }
-    Text *a = NULL, *b = NULL;
-    uint64_t *a_bits = NULL, *b_bits = NULL;
+    if (!PyArg_ParseTuple(args, "O!n:close_pairs", &PyList_Type, &forms, &most)) return NULL;
+    Text *texts = NULL;
+    uint64_t *bits = NULL;
     Py_ssize_t *rows = NULL, longest = 0;
     PyObject *found = NULL;
-    if (read_forms(first, &a, &a_bits, &longest) < 0) goto done;
-    if (within) {
-        b = a;
-        b_bits = a_bits;
-    } else if (read_forms(second, &b, &b_bits, &longest) < 0)
-        goto done;
+    if (read_forms(forms, &texts, &bits, &longest) < 0) goto done;
     rows = PyMem_Malloc(3 * ((size_t)longest + 1) * sizeof(Py_ssize_t));
     found = PyList_New(0);
     if (rows == NULL || found == NULL) {
@@ -272,13 +262,13 @@ static PyObject *close_pairs(PyObject *Py_UNUSED(module), PyObject *args) {
         Py_CLEAR(found);
         goto done;
     }
-    Py_ssize_t others = PyList_GET_SIZE(within ? first : second);
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(first); i++)
-        for (Py_ssize_t j = within ? i + 1 : 0; j < others; j++) {
-            Py_ssize_t gap = a[i].length - b[j].length;
+    Py_ssize_t count = PyList_GET_SIZE(forms);
+    for (Py_ssize_t i = 0; i < count; i++)
+        for (Py_ssize_t j = i + 1; j < count; j++) {
+            Py_ssize_t gap = texts[i].length - texts[j].length;
             if (gap > most || -gap > most) continue;
-            if (bit_count(a_bits[i] & ~b_bits[j]) > most || bit_count(b_bits[j] & ~a_bits[i]) > most) continue;
-            Py_ssize_t distance = osa(&a[i], &b[j], most, rows);
+            if (bit_count(bits[i] & ~bits[j]) > most || bit_count(bits[j] & ~bits[i]) > most) continue;
+            Py_ssize_t distance = osa(&texts[i], &texts[j], most, rows);
             if (distance > most) continue;
             PyObject *pair = Py_BuildValue("(nnn)", i, j, distance);
             if (pair == NULL || PyList_Append(found, pair) < 0) {
@@ -289,12 +279,8 @@ static PyObject *close_pairs(PyObject *Py_UNUSED(module), PyObject *args) {
             Py_DECREF(pair);
         }
 done:
-    if (!within) {
-        PyMem_Free(b);
-        PyMem_Free(b_bits);
-    }
-    PyMem_Free(a);
-    PyMem_Free(a_bits);
+    PyMem_Free(texts);
+    PyMem_Free(bits);
     PyMem_Free(rows);
     return found;
 }
@@ -338,8 +324,7 @@ static PyMethodDef methods[] = {
     {"occurrences", scan, METH_VARARGS,
      "occurrences(text, honorifics, occurrence) -> list: the capitalised words of ingest/names.py's scan."},
     {"close_pairs", close_pairs, METH_VARARGS,
-     "close_pairs(forms, others, most) -> list of (i, j, distance): the pairs at most `most` OSA edits apart, "
-     "within `forms` (i < j) when `others` is None, else across."},
+     "close_pairs(forms, most) -> list of (i, j, distance): the pairs of forms (i < j) at most `most` OSA edits apart."},
     {NULL, NULL, 0, NULL},
 };
 

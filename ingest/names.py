@@ -33,7 +33,7 @@ from ingest.word_frequencies import foreign_languages, wordfreq_languages, zipf
 # The capitalised-word scan and the close-pair search compiled, when the install had a C compiler
 # (pyproject.toml).
 _compiled_scan: Callable[[str, frozenset[str], type[_Occurrence]], list[_Occurrence]] | None
-_compiled_close_pairs: Callable[[list[str], list[str] | None, int], list[tuple[int, int, int]]] | None
+_compiled_close_pairs: Callable[[list[str], int], list[tuple[int, int, int]]] | None
 _compiled_tallies: Callable[[list[_Occurrence], type[Counter[str]]], tuple[Counter[str], set[str]]] | None
 try:
     from ingest._name_scan import close_pairs as _compiled_close_pairs
@@ -165,8 +165,9 @@ def read_names(
             headline = texts[0] if texts and texts[0].isupper() else ""
             headline_forms = [word.capitalize() for word in _HEADLINE_WORD.findall(_TICKER.sub(" ", headline))]
             counts, named = _tallies(occurrences)
-            counts.update(headline_forms)
-            named.update(headline_forms)
+            if headline_forms:
+                counts.update(headline_forms)
+                named.update(headline_forms)
             pairs = _candidate_pairs(counts, named, table, lexicon)
             if pairs:  # most articles have none: the context of each form is gathered only for those that do
                 article = _article(text, occurrences, counts, headline_forms, table, lexicon)
@@ -364,7 +365,8 @@ def _looks_like_a_person(given: str, surname: str, language: str) -> bool:
     either side are organisations and places far more often than people.
     """
     # English too: short wire items are often detected as another language ("Record April Three").
-    if surname in _honorifics() or max(zipf(surname, language), zipf(surname)) >= PERSON_WORD_ZIPF:
+    # Both look-ups name the language, so that for English the second is the first's cached answer.
+    if surname in _honorifics() or max(zipf(surname, language), zipf(surname, "en")) >= PERSON_WORD_ZIPF:
         return False
     if any(part.islower() for part in given.split("-")[1:]):
         return False  # "Luxembourg-based Clearstream", "London-listed Amstrad": an adjective
@@ -530,34 +532,41 @@ def _candidate_pairs(
 
     A common word written only where a sentence starts ("There", "Analysts") is a word, and is paired
     only with forms that are in no word list, one edit away: those are that word misspelt
-    ("Offficials said", "Manufacturng output"). Edit distances come from vectorised rapidfuzz calls;
-    a Python loop over pairs was a third of the whole ingest time.
+    ("Offficials said", "Manufacturng output").
+
+    The edit distances come first, over every form long enough, and each form's class only for the
+    few forms near another: a Reuters story has a dozen forms and half a close pair, and classing
+    every form (a word-frequency look-up and a vowel search each) took 60% of this step.
     """
-    forms: list[str] = []
-    words: list[str] = []
-    for form in sorted(counts):
-        if len(form) >= MIN_FORM_LENGTH and _VOWEL.search(form):
-            named_or_rare = form in named or zipf(form, language) < PERSON_WORD_ZIPF
-            (forms if named_or_rare else words).append(form)
+    def named_or_rare(form: str) -> bool:
+        return form in named or zipf(form, language) < PERSON_WORD_ZIPF
+
+    forms = [form for form in sorted(counts) if len(form) >= MIN_FORM_LENGTH]
     pairs = set()
-    for i, j, distance in _close_pairs(forms, None, LONG_FORM_EDITS):
-        if _similar(forms[i], forms[j], distance):
-            pairs.add((forms[i], forms[j]))
-    slips = [form for form in forms if zipf(form, language) < RARE_ZIPF] if words else []
-    for i, j, _ in _close_pairs(slips, words, SHORT_FORM_EDITS):
-        if _similar(slips[i], words[j], SHORT_FORM_EDITS):
-            pairs.add((min(slips[i], words[j]), max(slips[i], words[j])))
+    for i, j, distance in _close_pairs(forms, LONG_FORM_EDITS):
+        a, b = forms[i], forms[j]
+        if not (_VOWEL.search(a) and _VOWEL.search(b)):
+            continue
+        a_is_name, b_is_name = named_or_rare(a), named_or_rare(b)
+        if a_is_name and b_is_name:
+            similar = _similar(a, b, distance)
+        elif a_is_name != b_is_name and distance <= SHORT_FORM_EDITS:
+            slip, word = (a, b) if a_is_name else (b, a)
+            similar = zipf(slip, language) < RARE_ZIPF and _similar(slip, word, SHORT_FORM_EDITS)
+        else:
+            similar = False
+        if similar:
+            pairs.add((a, b))
     by_canonical: dict[str, list[str]] = defaultdict(list)
     for form in forms:
-        if form in aliases.canonical_of:
+        if form in aliases.canonical_of and _VOWEL.search(form) and named_or_rare(form):
             by_canonical[aliases.canonical_of[form]].append(form)
     pairs.update((a, b) for group in by_canonical.values() for i, a in enumerate(group) for b in group[i + 1 :])
     return pairs
 
 
-def _close_pairs(forms: list[str], others: list[str] | None, most: int) -> list[tuple[int, int, int]]:
-    """`(i, j, OSA distance)` of the pairs at most `most` edits apart: within `forms` (i < j) when
-    `others` is None, else between `forms[i]` and `others[j]`.
+def _close_pairs(forms: list[str], most: int) -> list[tuple[int, int, int]]:
+    """`(i, j, OSA distance)` of the pairs of forms (i < j) at most `most` edits apart.
 
     Compiled where the install built ingest/_name_scan.c: most articles have a dozen forms, and the
     set-up of the vectorised rapidfuzz call and its NumPy steps dominated (`_candidate_pairs` took
@@ -565,16 +574,13 @@ def _close_pairs(forms: list[str], others: list[str] | None, most: int) -> list[
     lengths or letters differ by more than `most` before it aligns any).
     """
     if _compiled_close_pairs is not None:
-        return _compiled_close_pairs(forms, others, most)
-    second = forms if others is None else others
-    if not forms or not second:
+        return _compiled_close_pairs(forms, most)
+    if not forms:
         return []
-    distances = cdist(forms, second, scorer=OSA.distance, score_cutoff=most, dtype=np.int8)
+    distances = cdist(forms, forms, scorer=OSA.distance, score_cutoff=most, dtype=np.int8)
     rows, columns = np.nonzero(distances <= most)
-    if others is None:
-        upper = rows < columns  # each pair once, and no form paired with itself
-        rows, columns = rows[upper], columns[upper]
-    return [(int(i), int(j), int(distances[i, j])) for i, j in zip(rows, columns)]
+    upper = rows < columns  # each pair once, and no form paired with itself
+    return [(int(i), int(j), int(distances[i, j])) for i, j in zip(rows[upper], columns[upper])]
 
 
 def _similar(a: str, b: str, distance: int) -> bool:

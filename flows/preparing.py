@@ -11,7 +11,6 @@ import hashlib
 import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from ingest.batch import prepare_batch
 from ingest.files import read_file
@@ -30,7 +29,7 @@ class FilesPart:
 
 def read_and_prepare(part: FilesPart) -> Batch:
     """Read and ingest one part of a batch of files; bad files become rejections, never exceptions."""
-    raws = [read_file(Path(path), max_bytes=part.max_file_bytes) for path in part.paths]
+    raws = [read_file(path, max_bytes=part.max_file_bytes) for path in part.paths]
     batch = prepare_batch(raws, aliases=part.aliases)
     return replace(batch, seen_files=tuple(_seen(raw) for raw in raws if isinstance(raw, RawItem)))
 

@@ -125,6 +125,34 @@ static PyObject *case_folded(PyObject *word) {
     return PyUnicode_IS_ASCII(word) ? lower_case(word) : PyObject_CallMethod(word, "casefold", NULL);
 }
 
+/* How a word is written: CAPITALS (two letters or more, none lower-case: str.isupper()), MIXED (some
+   lower-case letter, or a single capital), or NONE (no letter with a case: numbers, scripts without). */
+enum writing { NONE, MIXED, CAPITALS };
+
+static enum writing written(PyObject *word) {
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    int kind = PyUnicode_KIND(word), cased = 0;
+    const void *data = PyUnicode_DATA(word);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISLOWER(ch) || Py_UNICODE_ISTITLE(ch)) return MIXED;
+        if (Py_UNICODE_ISUPPER(ch)) cased = 1;
+    }
+    return !cased ? NONE : length < 2 ? MIXED : CAPITALS;
+}
+
+/* Whether the words in capitals among the first `count` are acronyms and names ("ITT", "EU") rather than
+   the text itself: fewer than half of the words with letters of a case. */
+static int capitals_are_names(PyObject *words, Py_ssize_t count) {
+    Py_ssize_t capitals = 0, mixed = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        enum writing how = written(PyList_GET_ITEM(words, i));
+        capitals += how == CAPITALS;
+        mixed += how == MIXED;
+    }
+    return capitals < mixed;
+}
+
 static PyObject *cue_counts(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyLong_Check(args[2])) {
         PyErr_SetString(PyExc_TypeError, "cue_counts takes a list of str, a dict and an int");
@@ -133,15 +161,18 @@ static PyObject *cue_counts(PyObject *Py_UNUSED(module), PyObject *const *args, 
     PyObject *words = args[0], *cues = args[1];
     Py_ssize_t most = PyLong_AsSsize_t(args[2]);
     if (most == -1 && PyErr_Occurred()) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(words) < most ? PyList_GET_SIZE(words) : most;
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (!PyUnicode_Check(PyList_GET_ITEM(words, i))) {
+            PyErr_SetString(PyExc_TypeError, "cue_counts takes a list of str");
+            return NULL;
+        }
+    int skip_capitals = capitals_are_names(words, count);
     PyObject *counts = PyDict_New();
     if (counts == NULL) return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(words) < most ? PyList_GET_SIZE(words) : most;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *word = PyList_GET_ITEM(words, i);
-        if (!PyUnicode_Check(word)) {
-            PyErr_SetString(PyExc_TypeError, "cue_counts takes a list of str");
-            goto failed;
-        }
+        if (skip_capitals && written(word) == CAPITALS) continue;
         PyObject *folded = case_folded(word);
         if (folded == NULL) goto failed;
         PyObject *language = PyDict_GetItemWithError(cues, folded);  /* borrowed */
@@ -163,7 +194,8 @@ static PyMethodDef methods[] = {
     {"token_sets", token_sets, METH_O,
      "token_sets(words) -> (tokens, lowered): the words split at underscores, as a set, and the set of their lower-case forms."},
     {"cue_counts", (PyCFunction)(void (*)(void))cue_counts, METH_FASTCALL,
-     "cue_counts(words, cues, most) -> dict: how many of the first `most` words, case-folded, each language of `cues` has."},
+     "cue_counts(words, cues, most) -> dict: how many of the first `most` words, case-folded, each language of `cues` has; "
+     "words in capitals are not counted where fewer than half the cased words are."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -41,3 +41,20 @@ def test_a_wire_table_under_a_headline_in_capitals_is_english(item: str) -> None
     paragraphs = item.split("\n\n")[1:]
     language, _ = detect_language(item, words=words(paragraphs)) or ("und", 0.0)
     assert language == "en"
+
+
+def test_an_acronym_that_spells_a_foreign_cue_word_is_no_cue() -> None:
+    # "wir" is a German cue word: written three times as a company's name in an English wire table,
+    # it made the table German with confidence 1.0.
+    item = "WIR BANK <WIR> SETS QUARTERLY\n\nQtly div 25 cts vs 25 cts prior\n\nPay June 1\n\nWIR Bank owns 12 pct, WIR Leasing 5 pct, WIR Trust 3 pct"
+    paragraphs = item.split("\n\n")[1:]
+    language, _ = detect_language(item, words=words(paragraphs)) or ("und", 0.0)
+    assert language == "en"
+
+
+def test_a_text_in_capitals_is_read_by_its_cue_words_all_the_same() -> None:
+    item = (
+        "CHICAGO SOYBEAN FUTURES 11:20 EDT\n\nMAY7 501 UP 2 JUL7 498 UP 1 1/2 AUG7 492 OFF 1/4\n\n"
+        "TRADERS SAID THE MARKET WAS QUIET AND THAT EXPORT DEMAND WAS LIGHT WITH FEW BUYERS"
+    )
+    assert detect_language(item, words=words(item.split("\n\n")[1:])) == ("en", 1.0)

@@ -283,10 +283,9 @@ def _persons(
     "Androsch said"). Companies and places are seldom either ("Wells Fargo", "Porto Cervo").
     """
     organisations = _organisation_words()
-    counts: Counter[tuple[str, str]] = Counter()
+    counts: dict[tuple[str, str], int] = {}
     titled: set[tuple[str, str]] = set()
     companies: set[tuple[str, str]] = set()  # pairs written before an organisation word somewhere
-    alone = {occ.form for occ in occurrences if occ.given is None}
     for i, occ in enumerate(occurrences):
         if (
             not occ.given or occ.table or len(occ.form) < MIN_FORM_LENGTH
@@ -299,9 +298,12 @@ def _persons(
             if following.form in organisations:
                 companies.add(pair)  # "Merrill Lynch Canada Inc" makes "Merrill Lynch" a company everywhere
             continue  # a longer run ("Drexel Burnham Lambert", "Karl Otto Poehl"): its last two words name a person
-        counts[pair] += 1
+        counts[pair] = counts.get(pair, 0) + 1
         if i and occurrences[i - 1].honorific:
             titled.add(pair)
+    if not counts:
+        return ()
+    alone = {occ.form for occ in occurrences if occ.given is None}
     people = []
     for (given, surname), n in sorted(counts.items()):
         if (given, surname) in companies or not _looks_like_a_person(given, surname, language):
@@ -358,6 +360,7 @@ def _is_given_name(word: str, language: str = "en") -> bool:
     return word in _common_given_names() or zipf(word, language) < PERSON_WORD_ZIPF
 
 
+@lru_cache(maxsize=65536)
 def _looks_like_a_person(given: str, surname: str, language: str) -> bool:
     """A rare word or a known first name before a surname that is not a common word.
 

@@ -87,7 +87,7 @@ def run_ingest_files(
     """
     database = settings.database()
     parameters = {"paths": [str(p) for p in paths], "db": database.name, "only_new": only_new}
-    files = [str(path) for path in iter_file_paths(paths)]  # held all run: 190,430 Paths took 44 MiB, strings 25
+    files = list(iter_file_paths(paths))  # held all run: 190,430 Paths took 44 MiB, strings 25
     part_size = min(PREPARE_FILES, settings.batch_size)
     workers = settings.workers if len(files) > part_size and not remote_workers else 1
     database_threads = 1 if workers > 1 else None  # the workers take the other cores

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ingest.files import iter_file_paths, read_file
 from ingest.records import RawItem, Rejection
 
@@ -10,12 +12,20 @@ def test_folders_are_walked_recursively_in_a_stable_order_without_hidden_files(t
     for name in ("b.txt", "a/z.md", "a/y.json", ".hidden.txt", ".git/config", "c/.cache/x.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    assert [p.relative_to(tmp_path).as_posix() for p in iter_file_paths([tmp_path])] == ["b.txt", "a/y.json", "a/z.md"]
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in iter_file_paths([tmp_path])] == ["b.txt", "a/y.json", "a/z.md"]
 
 
 def test_a_file_path_is_yielded_as_given(tmp_path: Path) -> None:
     (tmp_path / "one.txt").write_text("x")
-    assert list(iter_file_paths([tmp_path / "one.txt"])) == [tmp_path / "one.txt"]
+    assert list(iter_file_paths([tmp_path / "one.txt"])) == [str(tmp_path / "one.txt")]
+
+
+def test_paths_are_absolute_as_given_with_dot_dot_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The paths a run stores must not change form between versions: an inbox run compares them.
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "sub" / "x.txt").write_text("x")
+    monkeypatch.chdir(tmp_path / "in")
+    assert list(iter_file_paths(["../in/./sub/"])) == [str(tmp_path / "in" / ".." / "in" / "sub" / "x.txt")]
 
 
 def test_a_file_over_the_cap_is_rejected_unread_with_a_sample(tmp_path: Path) -> None:

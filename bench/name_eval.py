@@ -122,7 +122,7 @@ def _parsed(corpus: str, file: str, data: bytes, suffix: str) -> Iterator[Text]:
 
 
 def _text(corpus: str, file: str, item: ParsedItem) -> Text:
-    """The article's texts and the language its names are judged by, as `ingest.batch.build_article` has them."""
+    """The article's texts and the language its names are judged by, as `ingest.batch.build_articles` has them."""
     texts = (item.article.title, *item.article.paragraphs)
     return Text(corpus, file, texts, names_language(*article_language(item.article, words(item.article.paragraphs))))
 

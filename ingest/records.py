@@ -142,10 +142,10 @@ class Article:
     source_name: str | None
     word_count: int
     body_key: str  # hex fingerprint of the normalised body: equal keys mean the same article
+    sketch: StorySketch  # the body's story sketch, made for all the articles of a batch at once
     name_variants: tuple[NameVariant, ...] = ()
     agency_tags: tuple[AgencyTag, ...] = ()
     person_names: tuple[PersonName, ...] = ()
-    sketch: StorySketch | None = None  # set for a whole batch at once by `ingest.batch.prepare_batch`
     names_unjudged: int = 0  # name judgments that failed on this article (a bug to report); counted per run
     language_source: LanguageSource | None = None  # declared | detected; None when there is no language
     language_confidence: float | None = None  # the detector's (0-1); None when declared

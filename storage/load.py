@@ -16,7 +16,7 @@ import pyarrow as pa
 from ingest.fingerprint import FINGERPRINT_VERSION
 from ingest.name_aliases import NameAliases
 from ingest.records import Batch
-from ingest.stories import StoryThresholds, sketch_texts
+from ingest.stories import StoryThresholds
 from storage.arrow import registered
 from storage.files_seen import record_files
 from storage.linking import link_articles
@@ -266,11 +266,8 @@ def _link_new_articles(
     if not new:
         return 0
     articles = [batch.documents[ord_].article for ord_, _ in new]
-    missing = [i for i, article in enumerate(articles) if article.sketch is None]
-    computed = dict(zip(missing, sketch_texts([articles[i].body for i in missing])))
-    sketches = [article.sketch or computed[i] for i, article in enumerate(articles)]
     ids = [str(article_id) for _, article_id in new]
-    return link_articles(con, ids, sketches, [article.person_names for article in articles],
+    return link_articles(con, ids, [article.sketch for article in articles], [article.person_names for article in articles],
                          thresholds=thresholds, aliases=aliases, run_id=run_id, now=now)
 
 

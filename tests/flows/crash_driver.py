@@ -22,7 +22,7 @@ import storage.load
 from flows.cli import main
 
 POINTS: dict[str, tuple[Any, str, bool]] = {  # owner, attribute, die after the call instead of before
-    "parsing": (ingest.batch, "build_article", False),
+    "parsing": (ingest.batch, "_parse_safely", False),
     "loading": (storage.load, "_insert_documents", False),
     "committing": (storage.load, "record_files", False),  # the last statement of a batch transaction
     "between": (storage.database.Database, "add_batch", True),

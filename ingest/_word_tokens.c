@@ -64,24 +64,24 @@ static PyObject *lower_case(PyObject *token) {
     return lowered;
 }
 
-/* Add the token and, when it is new, its lower-case form (one look-up for a token seen before). */
-static int add_token(PyObject *tokens, PyObject *lowered, PyObject *token) {
-    Py_ssize_t before = PySet_GET_SIZE(tokens);
-    if (PySet_Add(tokens, token) < 0) return -1;
-    if (PySet_GET_SIZE(tokens) == before) return 0;
+/* Keep the token if it is a key of `shorts`, and its lower-case form if that is in `longs`. */
+static int keep_hits(PyObject *token, PyObject *shorts, PyObject *longs, PyObject *short_hits, PyObject *long_hits) {
+    int found = PyDict_Contains(shorts, token);
+    if (found < 0 || (found && PySet_Add(short_hits, token) < 0)) return -1;
     PyObject *lower = lower_case(token);
     if (lower == NULL) return -1;
-    int failed = PySet_Add(lowered, lower) < 0;
+    found = PySet_Contains(longs, lower);
+    int failed = found < 0 || (found && PySet_Add(long_hits, lower) < 0);
     Py_DECREF(lower);
     return failed ? -1 : 0;
 }
 
 /* The runs of [^\W_] in a \w+ token are its parts between underscores. */
-static int add_parts(PyObject *tokens, PyObject *lowered, PyObject *word) {
+static int keep_part_hits(PyObject *word, PyObject *shorts, PyObject *longs, PyObject *short_hits, PyObject *long_hits) {
     Py_ssize_t length = PyUnicode_GET_LENGTH(word);
     if (PyUnicode_IS_ASCII(word) ? memchr(PyUnicode_1BYTE_DATA(word), '_', length) == NULL
                                  : PyUnicode_FindChar(word, '_', 0, length, 1) == -1)
-        return add_token(tokens, lowered, word);
+        return keep_hits(word, shorts, longs, short_hits, long_hits);
     Py_ssize_t start = 0;
     while (start <= length) {
         Py_ssize_t end = PyUnicode_FindChar(word, '_', start, length, 1);
@@ -89,7 +89,7 @@ static int add_parts(PyObject *tokens, PyObject *lowered, PyObject *word) {
         if (end > start) {
             PyObject *part = PyUnicode_Substring(word, start, end);
             if (part == NULL) return -1;
-            int failed = add_token(tokens, lowered, part);
+            int failed = keep_hits(part, shorts, longs, short_hits, long_hits);
             Py_DECREF(part);
             if (failed) return -1;
         }
@@ -98,25 +98,26 @@ static int add_parts(PyObject *tokens, PyObject *lowered, PyObject *word) {
     return 0;
 }
 
-static PyObject *token_sets(PyObject *Py_UNUSED(module), PyObject *words) {
-    if (!PyList_Check(words)) {
-        PyErr_SetString(PyExc_TypeError, "token_sets takes a list of str");
+static PyObject *vocabulary_hits(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyList_Check(args[0]) || !PyDict_Check(args[1]) || !PyAnySet_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "vocabulary_hits takes a list of str, a dict and a set");
         return NULL;
     }
-    PyObject *tokens = PySet_New(NULL), *lowered = PySet_New(NULL);
-    if (tokens == NULL || lowered == NULL) goto failed;
+    PyObject *words = args[0], *shorts = args[1], *longs = args[2];
+    PyObject *short_hits = PySet_New(NULL), *long_hits = PySet_New(NULL);
+    if (short_hits == NULL || long_hits == NULL) goto failed;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(words); i++) {
         PyObject *word = PyList_GET_ITEM(words, i);
         if (!PyUnicode_Check(word)) {
-            PyErr_SetString(PyExc_TypeError, "token_sets takes a list of str");
+            PyErr_SetString(PyExc_TypeError, "vocabulary_hits takes a list of str");
             goto failed;
         }
-        if (add_parts(tokens, lowered, word) < 0) goto failed;
+        if (keep_part_hits(word, shorts, longs, short_hits, long_hits) < 0) goto failed;
     }
-    return Py_BuildValue("(NN)", tokens, lowered);
+    return Py_BuildValue("(NN)", short_hits, long_hits);
 failed:
-    Py_XDECREF(tokens);
-    Py_XDECREF(lowered);
+    Py_XDECREF(short_hits);
+    Py_XDECREF(long_hits);
     return NULL;
 }
 
@@ -191,8 +192,9 @@ failed:
 
 static PyMethodDef methods[] = {
     {"word_tokens", word_tokens, METH_O, "word_tokens(text) -> list[str]: the matches of \\w+ in text, in order."},
-    {"token_sets", token_sets, METH_O,
-     "token_sets(words) -> (tokens, lowered): the words split at underscores, as a set, and the set of their lower-case forms."},
+    {"vocabulary_hits", (PyCFunction)(void (*)(void))vocabulary_hits, METH_FASTCALL,
+     "vocabulary_hits(words, shorts, longs) -> (tokens, lowered): of the words split at underscores, those that are keys of "
+     "`shorts`, and the lower-case forms that are in `longs`."},
     {"cue_counts", (PyCFunction)(void (*)(void))cue_counts, METH_FASTCALL,
      "cue_counts(words, cues, most) -> dict: how many of the first `most` words, case-folded, each language of `cues` has; "
      "words in capitals are not counted where fewer than half the cased words are."},

@@ -1,6 +1,6 @@
 """The compiled word tokens (ingest/_word_tokens.c) are the regular expression's, token for token:
 an article keyed where the install built the C module and its copy keyed where it did not must get
-one article key, or the same article is stored twice. Its token sets are the ones the agency look-up
+one article key, or the same article is stored twice. Its vocabulary hits are the ones the agency look-up
 builds in Python, and its cue counts the language cues', or an agency or a language would be found on
 one machine and not on another."""
 
@@ -50,18 +50,23 @@ def test_an_article_key_does_not_depend_on_the_build(monkeypatch: pytest.MonkeyP
 
 @given(st.lists(_ALPHABET, max_size=80).map("".join))
 @settings(max_examples=1000, deadline=None)
-def test_the_compiled_token_sets_are_the_agency_look_ups(text: str) -> None:
+def test_the_compiled_vocabulary_hits_are_the_agency_look_ups(text: str) -> None:
     words = re.findall(r"\w+", text + " Reuters AFP_Agence _x_ x__y AGENCE France-Presse")
     tokens = set(re.findall(r"[^\W_]+", " ".join(words)))
-    assert compiled.token_sets(words) == (tokens, {token.lower() for token in tokens})
+    shorts = {"AFP": "AFP", "x": "X", "ΣΊΣΥΦΟΣ": "S"}
+    longs = frozenset({"agence", "france", "presse", "reuters", "σίσυφος", "y"})
+    expected = (tokens & shorts.keys(), {token.lower() for token in tokens} & longs)
+    assert compiled.vocabulary_hits(words, shorts, longs) == expected
 
 
-def test_agencies_use_the_compiled_token_sets_where_they_were_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert agencies._compiled_token_sets is compiled.token_sets
-    words = ["Agence", "France", "Presse", "AFP_Reuters", "ΣΊΣΥΦΟΣ", "x"]
-    with_c = agencies._token_sets(words)
-    monkeypatch.setattr(agencies, "_compiled_token_sets", None)
-    assert agencies._token_sets(words) == with_c
+def test_agencies_use_the_compiled_vocabulary_hits_where_they_were_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert agencies._compiled_hits is compiled.vocabulary_hits
+    registry = agencies.load_registry()
+    words = ["Agence", "France", "Presse", "AFP_Reuters", "ΣΊΣΥΦΟΣ", "x", "XINHUA", "Xinhua"]
+    with_c = agencies._vocabulary_hits(words, registry)
+    monkeypatch.setattr(agencies, "_compiled_hits", None)
+    assert agencies._vocabulary_hits(words, registry) == with_c
+    assert registry.patterns_for(*with_c) == registry.patterns(" ".join(words))
 
 
 _CUES = st.sampled_from(
